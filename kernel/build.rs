@@ -1,0 +1,156 @@
+//! Builds every plugin under `plugins/` for `wasm32-wasip2` and tells the
+//! kernel where the components are, so that `cargo run` and `cargo test` in a
+//! fresh clone need no separate build step.
+//!
+//! Plugins are separate Cargo workspaces (a guest cannot share the kernel's
+//! target), so this runs a nested `cargo build` with its own target directory;
+//! sharing the outer one would deadlock on Cargo's lock.
+
+use std::env;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const TARGET: &str = "wasm32-wasip2";
+
+/// County plugins bundled into the kernel binary (loaded by `qianyue serve`).
+const BUNDLED: &[&str] = &["pei-county"];
+/// Plugins built only for the kernel's own tests.
+const FIXTURES: &[&str] = &["fixtures/unruly"];
+
+fn main() {
+    if let Err(message) = run() {
+        println!("cargo::error={message}");
+    }
+}
+
+fn run() -> Result<(), String> {
+    let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?);
+    let root = manifest_dir
+        .parent()
+        .ok_or("kernel/ has no parent folder")?
+        .to_path_buf();
+    let out_dir = PathBuf::from(env::var("OUT_DIR").map_err(|e| e.to_string())?);
+    // OUT_DIR is <target>/<profile>/build/<pkg>/out: keep plugin builds beside it.
+    let target_dir = out_dir
+        .ancestors()
+        .nth(4)
+        .ok_or("unexpected OUT_DIR layout")?
+        .join("wasm-plugins");
+
+    println!("cargo::rerun-if-changed={}", root.join("wit").display());
+    println!(
+        "cargo::rerun-if-changed={}",
+        root.join("policies").display()
+    );
+
+    let mut bundled =
+        String::from("/// County plugins compiled into the kernel: (folder, component bytes).\n");
+    bundled.push_str("pub const PLUGINS: &[(&str, &[u8])] = &[\n");
+    for name in BUNDLED {
+        let wasm = build_plugin(&root, name, &target_dir)?;
+        writeln!(
+            bundled,
+            "    ({name:?}, include_bytes!({:?})),",
+            wasm.display()
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    bundled.push_str("];\n");
+    bundled.push_str(&policy_files(&root)?);
+    fs::write(out_dir.join("bundled.rs"), bundled).map_err(|e| e.to_string())?;
+
+    for name in FIXTURES {
+        let wasm = build_plugin(&root, name, &target_dir)?;
+        let var = format!(
+            "QIANYUE_FIXTURE_{}",
+            name.rsplit('/')
+                .next()
+                .unwrap_or(name)
+                .to_uppercase()
+                .replace('-', "_")
+        );
+        println!("cargo::rustc-env={var}={}", wasm.display());
+    }
+    Ok(())
+}
+
+/// The bundled Cedar files, embedded so the binary runs from any folder.
+fn policy_files(root: &Path) -> Result<String, String> {
+    let dir = root.join("policies");
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("cedar" | "cedarschema")
+            )
+        })
+        .collect();
+    files.sort();
+    let mut out = String::from("/// The bundled Cedar schema and policies: (file name, text).\n");
+    out.push_str("pub const POLICY_FILES: &[(&str, &str)] = &[\n");
+    for file in files {
+        let name = file
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or("non-UTF-8 policy file name")?;
+        writeln!(out, "    ({name:?}, include_str!({:?})),", file.display())
+            .map_err(|e| e.to_string())?;
+    }
+    out.push_str("];\n");
+    Ok(out)
+}
+
+fn build_plugin(root: &Path, name: &str, target_dir: &Path) -> Result<PathBuf, String> {
+    let dir = root.join("plugins").join(name);
+    println!("cargo::rerun-if-changed={}", dir.join("src").display());
+    println!(
+        "cargo::rerun-if-changed={}",
+        dir.join("Cargo.toml").display()
+    );
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = Command::new(cargo)
+        .args([
+            "build",
+            "--release",
+            "--quiet",
+            "--target",
+            TARGET,
+            "--manifest-path",
+        ])
+        .arg(dir.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target_dir)
+        // The outer build's flags are for the host, not for the guest.
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_BUILD_TARGET")
+        .output()
+        .map_err(|e| format!("cannot run cargo to build plugin `{name}`: {e}"))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if stderr.contains("target may not be installed")
+            || stderr.contains("can't find crate for `core`")
+        {
+            return Err(format!(
+                "building plugin `{name}` needs the {TARGET} target: run `rustup target add {TARGET}`"
+            ));
+        }
+        return Err(format!("plugin `{name}` failed to build:\n{stderr}"));
+    }
+    let crate_name = name.rsplit('/').next().unwrap_or(name).replace('-', "_");
+    let wasm = target_dir
+        .join(TARGET)
+        .join("release")
+        .join(format!("{crate_name}.wasm"));
+    if !wasm.exists() {
+        return Err(format!(
+            "plugin `{name}` built, but {} is missing",
+            wasm.display()
+        ));
+    }
+    Ok(wasm)
+}

@@ -1,0 +1,81 @@
+//! Contracts: sign one, read one, list a resident's.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::error::{ApiError, Problem};
+use super::extract::{AppJson, AppPath, Caller};
+use crate::Kernel;
+use crate::contracts::Contract;
+use crate::kernel::SignRequest;
+
+pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
+    OpenApiRouter::new()
+        .routes(routes!(sign_contract))
+        .routes(routes!(get_contract))
+        .routes(routes!(resident_contracts))
+}
+
+/// Sign a resident with a team for the current year.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct SignBody {
+    resident_id: String,
+    team_id: String,
+    /// Package codes from the county's catalogue: exactly one basic package,
+    /// plus personalised packages bundled with it.
+    packages: Vec<String>,
+}
+
+#[utoipa::path(post, path = "/v1/contracts", tag = "contracts",
+    request_body = SignBody,
+    responses(
+        (status = 201, description = "Signed and priced by the county's plugin", body = Contract),
+        (status = 403, body = Problem),
+        (status = 404, body = Problem),
+        (status = 409, description = "The resident already has a contract for this period", body = Problem),
+        (status = 422, description = "The packages chosen break a signing rule", body = Problem),
+        (status = 502, description = "The county's plugin failed", body = Problem),
+    ))]
+async fn sign_contract(
+    State(k): State<Arc<Kernel>>,
+    Caller(who): Caller,
+    AppJson(body): AppJson<SignBody>,
+) -> Result<(StatusCode, Json<Contract>), ApiError> {
+    let request = SignRequest {
+        resident_id: body.resident_id,
+        team_id: body.team_id,
+        packages: body.packages,
+    };
+    Ok((StatusCode::CREATED, Json(k.sign(&who, request).await?)))
+}
+
+#[utoipa::path(get, path = "/v1/contracts/{id}", tag = "contracts",
+    params(("id" = String, Path, description = "Contract id")),
+    responses((status = 200, body = Contract), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn get_contract(
+    State(k): State<Arc<Kernel>>,
+    Caller(who): Caller,
+    AppPath(id): AppPath<String>,
+) -> Result<Json<Contract>, ApiError> {
+    Ok(Json(k.contract(&who, &id).await?))
+}
+
+/// The resident's contracts the caller may read, newest first.
+#[utoipa::path(get, path = "/v1/residents/{id}/contracts", tag = "contracts",
+    params(("id" = String, Path, description = "Resident id")),
+    responses((status = 200, body = Vec<Contract>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn resident_contracts(
+    State(k): State<Arc<Kernel>>,
+    Caller(who): Caller,
+    AppPath(id): AppPath<String>,
+) -> Result<Json<Vec<Contract>>, ApiError> {
+    Ok(Json(k.contracts_of_resident(&who, &id).await?))
+}

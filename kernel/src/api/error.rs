@@ -1,0 +1,162 @@
+//! The one mapping from the kernel's errors to HTTP: every failure leaves as
+//! `application/problem+json` (RFC 9457). A client's mistake is a 4xx with a
+//! message it can act on; an internal failure is a 500 whose detail stays in
+//! the kernel's log.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::contracts::SignError;
+use crate::kernel::KernelError;
+use crate::plugins::PluginError;
+use crate::tokens::TokenError;
+
+/// A problem document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// Identifies the kind of problem, e.g. `/problems/forbidden`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    /// What went wrong in this request, for a person.
+    pub detail: String,
+}
+
+/// An error on its way out.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    slug: &'static str,
+    detail: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, slug: &'static str, detail: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            slug,
+            detail: detail.into(),
+        }
+    }
+
+    fn internal(error: &dyn std::error::Error) -> Self {
+        tracing::error!(error = %error, "internal error");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the kernel failed; the details are in its log",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let problem = Problem {
+            kind: format!("/problems/{}", self.slug),
+            title: self.status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: self.status.as_u16(),
+            detail: self.detail,
+        };
+        let mut response = (self.status, axum::Json(problem)).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            header::HeaderValue::from_static("application/problem+json"),
+        );
+        if self.status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
+    }
+}
+
+impl From<KernelError> for ApiError {
+    fn from(error: KernelError) -> Self {
+        let detail = error.to_string();
+        match error {
+            // 403: the policies said no.
+            KernelError::Denied(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail),
+            // 404: the id names nothing.
+            KernelError::NotFound { .. } => {
+                ApiError::new(StatusCode::NOT_FOUND, "not-found", detail)
+            }
+            // 422: the resident's data breaks a rule.
+            KernelError::Resident(_) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-resident", detail)
+            }
+            // 409: the same person again.
+            KernelError::DuplicateResident => {
+                ApiError::new(StatusCode::CONFLICT, "duplicate-resident", detail)
+            }
+            // 409: another contract holds the place; 422: the choice breaks a signing rule.
+            KernelError::Sign(SignError::AlreadySigned { .. }) => {
+                ApiError::new(StatusCode::CONFLICT, "already-signed", detail)
+            }
+            KernelError::Sign(_) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "signing-rule", detail)
+            }
+            KernelError::Plugin(e) => e.into(),
+            KernelError::Store(e) => ApiError::internal(&e),
+        }
+    }
+}
+
+impl From<PluginError> for ApiError {
+    fn from(error: PluginError) -> Self {
+        let detail = error.to_string();
+        match error {
+            // 404: this county has no rules loaded.
+            PluginError::NoPlugin(_) => ApiError::new(StatusCode::NOT_FOUND, "no-plugin", detail),
+            // 502: the county's plugin, not the client, failed; the kernel goes on.
+            PluginError::OutOfFuel { .. }
+            | PluginError::Deadline { .. }
+            | PluginError::Memory { .. }
+            | PluginError::Trap { .. }
+            | PluginError::WrongAnswer { .. } => {
+                tracing::warn!(error = %detail, "plugin failure");
+                ApiError::new(StatusCode::BAD_GATEWAY, "plugin-failed", detail)
+            }
+            PluginError::Invalid { .. } | PluginError::Host(_) => ApiError::internal(&error),
+        }
+    }
+}
+
+impl From<TokenError> for ApiError {
+    fn from(error: TokenError) -> Self {
+        // 401: no token, or not one this kernel signed.
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            error.to_string(),
+        )
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        // 400 for unreadable JSON, 415 for the wrong content type, 422 for JSON of the wrong shape.
+        ApiError::new(
+            rejection.status(),
+            "bad-request-body",
+            rejection.body_text(),
+        )
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        ApiError::new(rejection.status(), "bad-path", rejection.body_text())
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::new(rejection.status(), "bad-query", rejection.body_text())
+    }
+}

@@ -1,0 +1,361 @@
+//! Authorization: every request is decided by the Cedar policies, default deny.
+//!
+//! Owns loading and validating the schema and policies, and turning the
+//! kernel's principals, actions and resources into Cedar requests with the
+//! entities each decision needs. Evaluation does no I/O: callers load the
+//! facts (a resident's county, a contract's team) before asking. Nothing here
+//! knows HTTP or the database.
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::Path;
+use std::str::FromStr;
+
+use cedar_policy::{
+    Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet,
+    Request, RestrictedExpression, Schema, ValidationMode, Validator,
+};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use utoipa::ToSchema;
+
+/// A role a person acts in; each is its own Cedar principal type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, clap::ValueEnum)]
+#[serde(rename_all = "snake_case")]
+#[value(rename_all = "snake_case")]
+pub enum Role {
+    /// 区域管理员: runs the kernel for the whole region.
+    RegionalAdmin,
+    /// 县级管理员: a county health bureau's administrator.
+    CountyAdmin,
+    /// 团队成员: a member of a family-doctor team.
+    TeamMember,
+}
+
+impl Role {
+    fn entity_type(self) -> &'static str {
+        match self {
+            Role::RegionalAdmin => "Qianyue::RegionalAdmin",
+            Role::CountyAdmin => "Qianyue::CountyAdmin",
+            Role::TeamMember => "Qianyue::TeamMember",
+        }
+    }
+}
+
+/// Who is asking: taken from a verified token, never from the request body.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Principal {
+    pub subject: String,
+    pub role: Role,
+    pub county: Option<String>,
+    pub team: Option<String>,
+}
+
+/// One action per API operation; the names are the schema's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    ReadCounty,
+    ViewCatalogue,
+    ListTeams,
+    ListResidents,
+    RegisterResident,
+    ReadResident,
+    SignContract,
+    ReadContract,
+}
+
+impl Action {
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::ReadCounty => "ReadCounty",
+            Action::ViewCatalogue => "ViewCatalogue",
+            Action::ListTeams => "ListTeams",
+            Action::ListResidents => "ListResidents",
+            Action::RegisterResident => "RegisterResident",
+            Action::ReadResident => "ReadResident",
+            Action::SignContract => "SignContract",
+            Action::ReadContract => "ReadContract",
+        }
+    }
+}
+
+/// What an action is done to, with the facts policies look at.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resource<'a> {
+    County {
+        code: &'a str,
+    },
+    Resident {
+        id: &'a str,
+        county: &'a str,
+    },
+    Contract {
+        id: &'a str,
+        county: &'a str,
+        team: &'a str,
+        resident: &'a str,
+    },
+}
+
+/// The policies refused; says what was asked, for the person refused.
+#[derive(Debug, Error, PartialEq, Eq)]
+#[error("not allowed to {action} {resource}")]
+pub struct Denied {
+    pub action: &'static str,
+    pub resource: String,
+}
+
+/// The schema or a policy is unusable; the message names the file and policy.
+#[derive(Debug, Error)]
+pub enum PolicyError {
+    #[error("cannot read the policy folder `{path}`: {message}")]
+    Read { path: String, message: String },
+    #[error("no schema: the policy folder needs one `.cedarschema` file")]
+    NoSchema,
+    #[error("the schema `{file}` is invalid: {message}")]
+    Schema { file: String, message: String },
+    #[error("`{file}` cannot be parsed: {message}")]
+    Parse { file: String, message: String },
+    #[error("policy `{policy}` is invalid: {message}")]
+    Invalid { policy: String, message: String },
+    #[error("two policies are both named `{0}`")]
+    DuplicateId(String),
+}
+
+/// The validated policy set and its schema.
+pub struct Authorizer {
+    schema: Schema,
+    policies: PolicySet,
+    cedar: cedar_policy::Authorizer,
+}
+
+impl fmt::Debug for Authorizer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Authorizer({} policies)",
+            self.policies.policies().count()
+        )
+    }
+}
+
+impl Authorizer {
+    /// The schema and policies compiled into the kernel from `policies/`.
+    pub fn bundled() -> Result<Self, PolicyError> {
+        Self::from_files(
+            crate::bundled::POLICY_FILES
+                .iter()
+                .map(|(n, t)| ((*n).to_owned(), (*t).to_owned())),
+        )
+    }
+
+    /// Every `.cedarschema` and `.cedar` file of a folder.
+    pub fn from_dir(dir: &Path) -> Result<Self, PolicyError> {
+        let read_error = |e: std::io::Error| PolicyError::Read {
+            path: dir.display().to_string(),
+            message: e.to_string(),
+        };
+        let mut files = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(read_error)? {
+            let path = entry.map_err(read_error)?.path();
+            let is_cedar = matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("cedar" | "cedarschema")
+            );
+            if is_cedar {
+                let text = std::fs::read_to_string(&path).map_err(read_error)?;
+                let name = path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                files.push((name, text));
+            }
+        }
+        files.sort();
+        Self::from_files(files)
+    }
+
+    /// Parses and validates (strict mode). Policies are named
+    /// `file.cedar#id`, where `id` is the `@id` annotation or the position.
+    pub fn from_files(
+        files: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, PolicyError> {
+        let (schemas, policy_files): (Vec<_>, Vec<_>) = files
+            .into_iter()
+            .partition(|(n, _)| n.ends_with(".cedarschema"));
+        let [(schema_file, schema_text)] = schemas.as_slice() else {
+            return Err(PolicyError::NoSchema);
+        };
+        let schema = Schema::from_cedarschema_str(schema_text)
+            .map(|(schema, _warnings)| schema)
+            .map_err(|e| PolicyError::Schema {
+                file: schema_file.clone(),
+                message: cedar_message(&e),
+            })?;
+
+        let mut policies = PolicySet::new();
+        for (file, text) in &policy_files {
+            let parsed = PolicySet::from_str(text).map_err(|e| PolicyError::Parse {
+                file: file.clone(),
+                message: cedar_message(&e),
+            })?;
+            for (position, policy) in parsed.policies().enumerate() {
+                let local = policy
+                    .annotation("id")
+                    .map_or_else(|| position.to_string(), str::to_owned);
+                let id = format!("{file}#{local}");
+                policies
+                    .add(policy.new_id(PolicyId::new(&id)))
+                    .map_err(|_| PolicyError::DuplicateId(id.clone()))?;
+            }
+        }
+
+        let result = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
+        if let Some(error) = result.validation_errors().next() {
+            return Err(PolicyError::Invalid {
+                policy: error.policy_id().to_string(),
+                message: cedar_message(error),
+            });
+        }
+        Ok(Authorizer {
+            schema,
+            policies,
+            cedar: cedar_policy::Authorizer::new(),
+        })
+    }
+
+    pub fn policy_count(&self) -> usize {
+        self.policies.policies().count()
+    }
+
+    /// Allowed, or denied with what was asked. Errors building the request
+    /// (a fact that does not fit the schema) deny too: default deny.
+    pub fn decide(
+        &self,
+        principal: &Principal,
+        action: Action,
+        resource: &Resource<'_>,
+    ) -> Result<(), Denied> {
+        let denied = || Denied {
+            action: action.name(),
+            resource: describe(resource),
+        };
+        let mut entities = vec![principal_entity(principal).ok_or_else(denied)?];
+        let resource_uid = resource_entity(resource, &mut entities).ok_or_else(denied)?;
+        let Ok(entities) = Entities::from_entities(entities, Some(&self.schema)) else {
+            return Err(denied());
+        };
+        let request = Request::new(
+            principal_uid(principal).ok_or_else(denied)?,
+            uid("Qianyue::Action", action.name()).ok_or_else(denied)?,
+            resource_uid,
+            Context::empty(),
+            Some(&self.schema),
+        )
+        .map_err(|_| denied())?;
+        match self
+            .cedar
+            .is_authorized(&request, &self.policies, &entities)
+            .decision()
+        {
+            Decision::Allow => Ok(()),
+            Decision::Deny => Err(denied()),
+        }
+    }
+}
+
+/// Cedar's own message with its help line, which policy officers can act on.
+fn cedar_message(error: &dyn miette::Diagnostic) -> String {
+    let mut message = error.to_string();
+    if let Some(help) = error.help() {
+        message.push_str(&format!(" (help: {help})"));
+    }
+    message
+}
+
+fn describe(resource: &Resource<'_>) -> String {
+    match resource {
+        Resource::County { code } => format!("county `{code}`"),
+        Resource::Resident { id, .. } => format!("resident `{id}`"),
+        Resource::Contract { team, resident, .. } => {
+            format!("a contract of team `{team}` for resident `{resident}`")
+        }
+    }
+}
+
+fn uid(type_name: &str, id: &str) -> Option<EntityUid> {
+    Some(EntityUid::from_type_name_and_id(
+        EntityTypeName::from_str(type_name).ok()?,
+        EntityId::new(id),
+    ))
+}
+
+fn entity_ref(type_name: &str, id: &str) -> Option<RestrictedExpression> {
+    uid(type_name, id).map(RestrictedExpression::new_entity_uid)
+}
+
+fn principal_uid(p: &Principal) -> Option<EntityUid> {
+    uid(p.role.entity_type(), &p.subject)
+}
+
+fn principal_entity(p: &Principal) -> Option<Entity> {
+    let mut attrs = HashMap::new();
+    match p.role {
+        Role::RegionalAdmin => {}
+        Role::CountyAdmin => {
+            attrs.insert(
+                "county".into(),
+                entity_ref("Qianyue::County", p.county.as_deref()?)?,
+            );
+        }
+        Role::TeamMember => {
+            attrs.insert(
+                "county".into(),
+                entity_ref("Qianyue::County", p.county.as_deref()?)?,
+            );
+            attrs.insert(
+                "team".into(),
+                entity_ref("Qianyue::Team", p.team.as_deref()?)?,
+            );
+        }
+    }
+    Entity::new(principal_uid(p)?, attrs, HashSet::new()).ok()
+}
+
+/// Adds the resource's entity (with its parents) and returns its UID.
+fn resource_entity(resource: &Resource<'_>, entities: &mut Vec<Entity>) -> Option<EntityUid> {
+    let (uid, attrs, parents) = match *resource {
+        Resource::County { code } => (
+            uid("Qianyue::County", code)?,
+            HashMap::new(),
+            HashSet::new(),
+        ),
+        Resource::Resident { id, county } => (
+            uid("Qianyue::Resident", id)?,
+            HashMap::from([("county".into(), entity_ref("Qianyue::County", county)?)]),
+            HashSet::from([uid("Qianyue::County", county)?]),
+        ),
+        Resource::Contract {
+            id,
+            county,
+            team,
+            resident,
+        } => (
+            uid("Qianyue::Contract", id)?,
+            HashMap::from([
+                ("county".into(), entity_ref("Qianyue::County", county)?),
+                ("team".into(), entity_ref("Qianyue::Team", team)?),
+                (
+                    "resident".into(),
+                    entity_ref("Qianyue::Resident", resident)?,
+                ),
+            ]),
+            HashSet::from([uid("Qianyue::Team", team)?, uid("Qianyue::County", county)?]),
+        ),
+    };
+    entities.push(Entity::new(uid.clone(), attrs, parents).ok()?);
+    Some(uid)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,261 @@
+//! Contracts (签约协议): a resident's agreement with one team for one service
+//! period, and the priced packages it bundles.
+//!
+//! Owns the signing rules that need no I/O: which package choices are valid
+//! (exactly one basic package; personalised packages only with the basic
+//! package they are bundled with) and what a signed contract records. It must
+//! not call plugins or the database itself: the kernel passes in the
+//! catalogue and the plugin's quotes.
+
+use serde::Serialize;
+use thiserror::Error;
+use time::{Date, Month};
+use utoipa::ToSchema;
+
+use crate::plugins::{Fen, Package, PackageKind, Quote};
+use crate::residents::Tags;
+
+/// A service period (服务周期): one calendar year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
+pub struct Period {
+    pub year: i32,
+}
+
+impl Period {
+    pub fn containing(date: Date) -> Period {
+        Period { year: date.year() }
+    }
+
+    pub fn start(self) -> Date {
+        Date::from_calendar_date(self.year, Month::January, 1).unwrap_or(Date::MIN)
+    }
+
+    pub fn end(self) -> Date {
+        Date::from_calendar_date(self.year, Month::December, 31).unwrap_or(Date::MAX)
+    }
+}
+
+/// Where a contract is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ContractStatus {
+    Active,
+}
+
+impl ContractStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            ContractStatus::Active => "active",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        (name == "active").then_some(ContractStatus::Active)
+    }
+}
+
+/// One priced package of a contract, with the facts it was priced from, so
+/// the price can be reproduced from the plugin version that made it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ContractLine {
+    pub package_code: String,
+    pub package_name: String,
+    pub kind: PackageKind,
+    pub list_price: Fen,
+    #[serde(flatten)]
+    pub quote: Quote,
+    /// The resident's age when priced.
+    pub priced_age: u8,
+    /// The resident's population tags when priced.
+    #[schema(value_type = Vec<crate::residents::Tag>)]
+    pub priced_tags: Tags,
+}
+
+/// A signed contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Contract {
+    pub id: String,
+    pub resident_id: String,
+    pub team_id: String,
+    pub county_code: String,
+    pub period: Period,
+    pub status: ContractStatus,
+    /// ISO 8601 date of signing.
+    #[serde(with = "crate::iso_date")]
+    #[schema(value_type = String, format = Date)]
+    pub signed_on: Date,
+    /// The subject of the token that signed it.
+    pub signed_by: String,
+    /// SHA-256 of the plugin component that priced the lines.
+    pub plugin_hash: String,
+    pub plugin_version: String,
+    pub lines: Vec<ContractLine>,
+}
+
+impl Contract {
+    /// What the resident pays in total, in fen.
+    pub fn self_pay(&self) -> Fen {
+        self.lines.iter().map(|l| l.quote.self_pay).sum()
+    }
+}
+
+/// Why a contract cannot be signed as asked.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum SignError {
+    #[error("choose at least the basic package")]
+    NoPackages,
+    #[error("package `{0}` is chosen twice")]
+    DuplicatePackage(String),
+    #[error("package `{code}` is not in the catalogue of county {county}")]
+    UnknownPackage { code: String, county: String },
+    #[error("a contract needs exactly one basic package, and none was chosen")]
+    NoBasicPackage,
+    #[error("a contract has exactly one basic package, and both `{0}` and `{1}` were chosen")]
+    SeveralBasicPackages(String, String),
+    #[error(
+        "personalised package `{package}` comes with basic package `{basic}`, which was not chosen"
+    )]
+    NotBundled { package: String, basic: String },
+    #[error("the resident cannot have package `{package}`: {reason}")]
+    NotEligible { package: String, reason: String },
+    #[error(
+        "team `{team}` works in county {team_county}, the resident is registered in county {resident_county}"
+    )]
+    TeamInOtherCounty {
+        team: String,
+        team_county: String,
+        resident_county: String,
+    },
+    #[error("the resident already has an active contract for {period}", period = .period.year)]
+    AlreadySigned { period: Period },
+}
+
+/// Checks a choice of package codes against the catalogue and returns the
+/// chosen packages, basic first.
+pub fn choose_packages<'a>(
+    catalogue: &'a [Package],
+    county: &str,
+    chosen: &[String],
+) -> Result<Vec<&'a Package>, SignError> {
+    if chosen.is_empty() {
+        return Err(SignError::NoPackages);
+    }
+    let mut packages: Vec<&Package> = Vec::with_capacity(chosen.len());
+    for code in chosen {
+        if packages.iter().any(|p| &p.code == code) {
+            return Err(SignError::DuplicatePackage(code.clone()));
+        }
+        let package = catalogue.iter().find(|p| &p.code == code).ok_or_else(|| {
+            SignError::UnknownPackage {
+                code: code.clone(),
+                county: county.to_owned(),
+            }
+        })?;
+        packages.push(package);
+    }
+    let basics: Vec<&&Package> = packages
+        .iter()
+        .filter(|p| p.kind == PackageKind::Basic)
+        .collect();
+    let basic = match basics.as_slice() {
+        [] => return Err(SignError::NoBasicPackage),
+        [one] => one.code.clone(),
+        [a, b, ..] => {
+            return Err(SignError::SeveralBasicPackages(
+                a.code.clone(),
+                b.code.clone(),
+            ));
+        }
+    };
+    for p in &packages {
+        if let Some(bundled) = &p.bundled_with
+            && bundled != &basic
+        {
+            return Err(SignError::NotBundled {
+                package: p.code.clone(),
+                basic: bundled.clone(),
+            });
+        }
+    }
+    packages.sort_by_key(|p| p.kind != PackageKind::Basic);
+    Ok(packages)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn package(code: &str, kind: PackageKind, bundled_with: Option<&str>) -> Package {
+        Package {
+            code: code.into(),
+            name: code.into(),
+            kind,
+            target_groups: Tags::new(),
+            bundled_with: bundled_with.map(Into::into),
+            items: vec![],
+            list_price: 100,
+        }
+    }
+
+    fn catalogue() -> Vec<Package> {
+        vec![
+            package("BASIC", PackageKind::Basic, None),
+            package("OTHER-BASIC", PackageKind::Basic, None),
+            package("CHECKUP", PackageKind::Personalised, Some("BASIC")),
+            package("ELSEWHERE", PackageKind::Personalised, Some("OTHER-BASIC")),
+        ]
+    }
+
+    /// Signs `chosen` against the test catalogue: the codes chosen, basic first.
+    fn check(chosen: &[&str]) -> Result<Vec<String>, SignError> {
+        let chosen: Vec<String> = chosen.iter().map(|c| (*c).to_owned()).collect();
+        let catalogue = catalogue();
+        choose_packages(&catalogue, "320322", &chosen)
+            .map(|ps| ps.iter().map(|p| p.code.clone()).collect())
+    }
+
+    #[test]
+    fn the_basic_package_alone_or_with_its_bundle_is_valid() {
+        assert_eq!(check(&["BASIC"]).unwrap(), ["BASIC"]);
+        assert_eq!(check(&["CHECKUP", "BASIC"]).unwrap(), ["BASIC", "CHECKUP"]);
+    }
+
+    #[test]
+    fn refusals_name_the_rule() {
+        assert_eq!(check(&[]), Err(SignError::NoPackages));
+        assert_eq!(check(&["CHECKUP"]), Err(SignError::NoBasicPackage));
+        assert_eq!(
+            check(&["BASIC", "BASIC"]),
+            Err(SignError::DuplicatePackage("BASIC".into()))
+        );
+        assert_eq!(
+            check(&["BASIC", "OTHER-BASIC"]),
+            Err(SignError::SeveralBasicPackages(
+                "BASIC".into(),
+                "OTHER-BASIC".into()
+            ))
+        );
+        assert_eq!(
+            check(&["BASIC", "ELSEWHERE"]),
+            Err(SignError::NotBundled {
+                package: "ELSEWHERE".into(),
+                basic: "OTHER-BASIC".into()
+            })
+        );
+        assert_eq!(
+            check(&["BASIC", "NOPE"]),
+            Err(SignError::UnknownPackage {
+                code: "NOPE".into(),
+                county: "320322".into()
+            })
+        );
+    }
+
+    #[test]
+    fn a_period_is_the_calendar_year() {
+        let period = Period::containing(time::macros::date!(2026 - 11 - 23));
+        assert_eq!(period.year, 2026);
+        assert_eq!(period.start(), time::macros::date!(2026 - 01 - 01));
+        assert_eq!(period.end(), time::macros::date!(2026 - 12 - 31));
+    }
+}

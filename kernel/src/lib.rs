@@ -1,0 +1,25 @@
+//! The Qianyue kernel: residents, households, teams and contracts of
+//! family-doctor contract services (家庭医生签约服务), with county rules run as
+//! sandboxed WebAssembly plugins and every action decided by Cedar policies.
+//!
+//! See ARCHITECTURE.md at the repository root for the map of these modules.
+
+pub mod api;
+pub mod authz;
+pub mod contracts;
+pub mod demo;
+pub mod kernel;
+pub mod org;
+pub mod plugins;
+pub mod residents;
+pub mod store;
+pub mod tokens;
+
+pub use kernel::{Kernel, KernelError};
+
+/// Plugins and policies compiled into the binary by `build.rs`.
+pub mod bundled {
+    include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
+}
+
+time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");

@@ -1,0 +1,221 @@
+//! The sandbox every plugin call runs in: a fresh store per call, bounded
+//! fuel, memory and wall-clock time, and a WASI with nothing granted.
+//!
+//! Rust guests built for wasm32-wasip2 import WASI interfaces even when they
+//! use none, so WASI is linked, but with no preopened folders, no environment,
+//! no arguments, no network, stdin closed, output captured in a small buffer
+//! (shown when the guest crashes), a clock stopped at the Unix epoch and
+//! random numbers from a fixed seed. The same input therefore gives the same
+//! output, which is what lets a stored price be reproduced.
+
+use std::time::Duration;
+
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use wasmtime::component::{Linker, ResourceTable};
+use wasmtime::{Config, Engine, ResourceLimiter, Store, Trap};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
+
+use super::CallFailure;
+
+/// How often the engine's epoch advances; deadlines are counted in these.
+const EPOCH_TICK: Duration = Duration::from_millis(5);
+/// Guest output kept for error messages.
+const OUTPUT_CAPACITY: usize = 4096;
+
+/// Per-call bounds on a plugin.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Fuel units (about one per WebAssembly instruction).
+    pub fuel: u64,
+    /// Largest linear memory, in bytes.
+    pub memory_bytes: usize,
+    /// Wall-clock time a call may take.
+    pub deadline: Duration,
+}
+
+impl Default for Limits {
+    /// In the range hosted plugin platforms use: ~10 M instructions, a few
+    /// MiB, tens of milliseconds.
+    fn default() -> Self {
+        Limits {
+            fuel: 10_000_000,
+            memory_bytes: 16 << 20,
+            deadline: Duration::from_millis(50),
+        }
+    }
+}
+
+pub(super) fn engine() -> wasmtime::Result<Engine> {
+    let mut config = Config::new();
+    config
+        .consume_fuel(true)
+        .epoch_interruption(true)
+        .wasm_component_model(true);
+    Engine::new(&config)
+}
+
+/// WASI and nothing else: the world's own interfaces are exports only.
+pub(super) fn linker(engine: &Engine) -> wasmtime::Result<Linker<Sandbox>> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    Ok(linker)
+}
+
+/// Advances the engine's epoch on a background thread until the engine is
+/// dropped; this is what makes deadlines fire inside a running guest.
+pub(super) fn start_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("plugin-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .map(drop)
+        .unwrap_or_else(|e| {
+            tracing::error!("plugin deadlines disabled: cannot start the epoch thread: {e}")
+        });
+}
+
+/// The host state of one call.
+pub(super) struct Sandbox {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    limiter: MemoryLimiter,
+    output: MemoryOutputPipe,
+}
+
+impl WasiView for Sandbox {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// Refuses growth past the limit and remembers that it did, so the failure is
+/// reported as "memory" rather than as an anonymous trap.
+struct MemoryLimiter {
+    max_bytes: usize,
+    exceeded: bool,
+}
+
+impl ResourceLimiter for MemoryLimiter {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired > self.max_bytes {
+            self.exceeded = true;
+            wasmtime::bail!("memory limit of {} bytes reached", self.max_bytes);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(desired <= 100_000)
+    }
+}
+
+struct StoppedClock;
+
+impl HostWallClock for StoppedClock {
+    fn resolution(&self) -> Duration {
+        Duration::from_secs(1)
+    }
+    fn now(&self) -> Duration {
+        Duration::ZERO
+    }
+}
+
+impl HostMonotonicClock for StoppedClock {
+    fn resolution(&self) -> u64 {
+        1_000_000_000
+    }
+    fn now(&self) -> u64 {
+        0
+    }
+}
+
+/// A store for one call, with its fuel and deadline set.
+pub(super) fn store(engine: &Engine, limits: &Limits) -> wasmtime::Result<Store<Sandbox>> {
+    let output = MemoryOutputPipe::new(OUTPUT_CAPACITY);
+    let wasi = WasiCtx::builder()
+        .stdout(output.clone())
+        .stderr(output.clone())
+        .wall_clock(StoppedClock)
+        .monotonic_clock(StoppedClock)
+        .secure_random(StdRng::seed_from_u64(0))
+        .insecure_random(StdRng::seed_from_u64(0))
+        .insecure_random_seed(0)
+        .build();
+    let limiter = MemoryLimiter {
+        max_bytes: limits.memory_bytes,
+        exceeded: false,
+    };
+    let mut store = Store::new(
+        engine,
+        Sandbox {
+            wasi,
+            table: ResourceTable::new(),
+            limiter,
+            output,
+        },
+    );
+    store.limiter(|s| &mut s.limiter);
+    store.set_fuel(limits.fuel)?;
+    // The deadline counts from when it is set, so set it just before the call.
+    let ticks = (limits.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1);
+    store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
+    store.epoch_deadline_trap();
+    Ok(store)
+}
+
+/// Turns a failed call into what happened, for the person reading the error.
+pub(super) fn classify(
+    call: &'static str,
+    store: &Store<Sandbox>,
+    limits: &Limits,
+    error: wasmtime::Error,
+) -> CallFailure {
+    if store.data().limiter.exceeded {
+        return CallFailure::Memory {
+            call,
+            bytes: limits.memory_bytes,
+        };
+    }
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => CallFailure::OutOfFuel {
+            call,
+            fuel: limits.fuel,
+        },
+        Some(Trap::Interrupt) => CallFailure::Deadline {
+            call,
+            deadline: limits.deadline,
+        },
+        _ => {
+            let output = String::from_utf8_lossy(&store.data().output.contents())
+                .trim()
+                .to_owned();
+            let message = if output.is_empty() {
+                format!("{error}")
+            } else {
+                format!("{error}; the plugin said: {output}")
+            };
+            CallFailure::Trap { call, message }
+        }
+    }
+}

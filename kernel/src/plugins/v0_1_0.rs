@@ -1,0 +1,223 @@
+//! Plugins built against `qianyue:county@0.1.0`: the generated bindings and
+//! their translation to the kernel's types. This file changes only to follow
+//! the kernel's types; the WIT it binds is frozen.
+
+use wasmtime::component::{Component, Linker};
+use wasmtime::{Engine, Store};
+
+use super::sandbox::{self, Limits, Sandbox};
+use super::{CallFailure, Item, Package, PackageKind, PluginInfo, PriceRequest, Quote, Refusal};
+use crate::residents::{Sex, Tag, Tags};
+
+wasmtime::component::bindgen!({
+    path: "../wit/v0.1.0",
+    world: "county-plugin",
+});
+
+use exports::qianyue::county::pricing as wit_pricing;
+use qianyue::county::types as wit;
+
+/// The world's name as counties see it in error messages.
+pub(super) const WORLD: &str = "qianyue:county/county-plugin@0.1.0";
+
+/// A compiled component ready to be instantiated for each call.
+pub(super) struct Runner {
+    engine: Engine,
+    pre: CountyPluginPre<Sandbox>,
+    limits: Limits,
+}
+
+impl Runner {
+    pub(super) fn new(
+        linker: &Linker<Sandbox>,
+        component: &Component,
+        limits: Limits,
+    ) -> Result<Self, String> {
+        let pre = linker
+            .instantiate_pre(component)
+            .map_err(|e| format!("it needs an import the sandbox does not offer ({e})"))?;
+        let pre = CountyPluginPre::new(pre)
+            .map_err(|e| format!("it does not export the world {WORLD} ({e})"))?;
+        Ok(Runner {
+            engine: component.engine().clone(),
+            pre,
+            limits,
+        })
+    }
+
+    /// Runs `f` in a fresh instance: a trap can never leak into the next call.
+    fn call<R>(
+        &self,
+        call: &'static str,
+        f: impl FnOnce(&CountyPlugin, &mut Store<Sandbox>) -> wasmtime::Result<R>,
+    ) -> Result<R, CallFailure> {
+        let mut store =
+            sandbox::store(&self.engine, &self.limits).map_err(|e| CallFailure::Trap {
+                call,
+                message: e.to_string(),
+            })?;
+        let result = self
+            .pre
+            .instantiate(&mut store)
+            .and_then(|plugin| f(&plugin, &mut store));
+        result.map_err(|e| sandbox::classify(call, &store, &self.limits, e))
+    }
+
+    pub(super) fn info(&self) -> Result<PluginInfo, CallFailure> {
+        let info = self.call("info", |p, s| p.qianyue_county_catalogue().call_info(s))?;
+        Ok(PluginInfo {
+            county_code: info.county_code,
+            county_name: info.county_name,
+            version: info.version,
+        })
+    }
+
+    pub(super) fn packages(&self) -> Result<Vec<Package>, CallFailure> {
+        let packages = self.call("packages", |p, s| {
+            p.qianyue_county_catalogue().call_packages(s)
+        })?;
+        Ok(packages.into_iter().map(package).collect())
+    }
+
+    pub(super) fn price(
+        &self,
+        request: &PriceRequest,
+    ) -> Result<Result<Quote, Refusal>, CallFailure> {
+        let request = price_request(request);
+        let answer = self.call("price", |p, s| {
+            p.qianyue_county_pricing().call_price(s, &request)
+        })?;
+        Ok(answer.map(quote).map_err(refusal))
+    }
+
+    pub(super) fn price_batch(
+        &self,
+        requests: &[PriceRequest],
+    ) -> Result<Vec<Result<Quote, Refusal>>, CallFailure> {
+        let requests: Vec<_> = requests.iter().map(price_request).collect();
+        let answers = self.call("price-batch", |p, s| {
+            p.qianyue_county_pricing().call_price_batch(s, &requests)
+        })?;
+        Ok(answers
+            .into_iter()
+            .map(|a| a.map(quote).map_err(refusal))
+            .collect())
+    }
+}
+
+const TAG_FLAGS: [(Tag, wit::PopulationTags); 16] = [
+    (Tag::Elderly, wit::PopulationTags::ELDERLY),
+    (Tag::Child, wit::PopulationTags::CHILD),
+    (Tag::Kindergarten, wit::PopulationTags::KINDERGARTEN),
+    (Tag::Maternal, wit::PopulationTags::MATERNAL),
+    (Tag::Hypertension, wit::PopulationTags::HYPERTENSION),
+    (Tag::Diabetes, wit::PopulationTags::DIABETES),
+    (Tag::Tuberculosis, wit::PopulationTags::TUBERCULOSIS),
+    (
+        Tag::SevereMentalDisorder,
+        wit::PopulationTags::SEVERE_MENTAL_DISORDER,
+    ),
+    (Tag::Disabled, wit::PopulationTags::DISABLED),
+    (Tag::Copd, wit::PopulationTags::COPD),
+    (Tag::Stroke, wit::PopulationTags::STROKE),
+    (Tag::Tumour, wit::PopulationTags::TUMOUR),
+    (Tag::RegisteredPoor, wit::PopulationTags::REGISTERED_POOR),
+    (
+        Tag::LiftedOutOfPoverty,
+        wit::PopulationTags::LIFTED_OUT_OF_POVERTY,
+    ),
+    (
+        Tag::PovertyMonitoring,
+        wit::PopulationTags::POVERTY_MONITORING,
+    ),
+    (
+        Tag::SpecialFamilyPlanning,
+        wit::PopulationTags::SPECIAL_FAMILY_PLANNING,
+    ),
+];
+
+fn flags(tags: &Tags) -> wit::PopulationTags {
+    TAG_FLAGS
+        .iter()
+        .filter(|(tag, _)| tags.contains(tag))
+        .fold(wit::PopulationTags::empty(), |all, (_, flag)| all | *flag)
+}
+
+fn tags(flags: wit::PopulationTags) -> Tags {
+    TAG_FLAGS
+        .iter()
+        .filter(|(_, flag)| flags.contains(*flag))
+        .map(|(tag, _)| *tag)
+        .collect()
+}
+
+fn package(p: wit::Package) -> Package {
+    Package {
+        code: p.code,
+        name: p.name,
+        kind: match p.kind {
+            wit::PackageKind::Basic => PackageKind::Basic,
+            wit::PackageKind::Personalised => PackageKind::Personalised,
+        },
+        target_groups: tags(p.target_groups),
+        bundled_with: p.bundled_with,
+        items: p
+            .items
+            .into_iter()
+            .map(|i| Item {
+                code: i.code,
+                name: i.name,
+                times_per_year: i.times_per_year,
+            })
+            .collect(),
+        list_price: p.list_price,
+    }
+}
+
+fn price_request(r: &PriceRequest) -> wit_pricing::PriceRequest {
+    wit_pricing::PriceRequest {
+        package_code: r.package_code.clone(),
+        resident: wit::ResidentFacts {
+            age: r.resident.age,
+            sex: match r.resident.sex {
+                Sex::Male => wit::Sex::Male,
+                Sex::Female => wit::Sex::Female,
+            },
+            tags: flags(&r.resident.tags),
+        },
+        list_price: r.list_price,
+    }
+}
+
+fn quote(q: wit_pricing::Quote) -> Quote {
+    Quote {
+        discount: q.discount,
+        public_health_fund: q.public_health_fund,
+        insurance_fund: q.insurance_fund,
+        self_pay: q.self_pay,
+        rule: q.rule,
+    }
+}
+
+fn refusal(e: wit_pricing::PricingError) -> Refusal {
+    match e {
+        wit_pricing::PricingError::UnknownPackage(code) => Refusal::UnknownPackage(code),
+        wit_pricing::PricingError::NotEligible(why) => Refusal::NotEligible(why),
+        wit_pricing::PricingError::InvalidRequest(why) => Refusal::InvalidRequest(why),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tag_maps_to_a_distinct_flag_and_back() {
+        let all: Tags = Tag::ALL.into_iter().collect();
+        assert_eq!(tags(flags(&all)), all);
+        for tag in Tag::ALL {
+            let one: Tags = [tag].into();
+            assert_eq!(tags(flags(&one)), one, "{tag:?}");
+        }
+    }
+}

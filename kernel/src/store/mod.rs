@@ -1,0 +1,167 @@
+//! Storage: SQLite embedded by default, PostgreSQL for regions that run
+//! several kernel replicas, behind one set of queries.
+//!
+//! Owns connections, migrations and the mapping between rows and domain
+//! values. Queries are written once in SQL both databases accept (`$1`
+//! placeholders, ISO 8601 dates as text, fen as BIGINT) and run through
+//! sqlx's `Any` driver; each database has its own migration folder because
+//! DDL is where they differ. Invariants that must hold under concurrency
+//! (one active contract per resident and period) are database constraints,
+//! not checks in code. Nothing here decides who may do what.
+
+mod contracts;
+mod org;
+mod residents;
+
+pub use contracts::InsertContractError;
+pub use residents::InsertResidentError;
+
+use std::path::Path;
+
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, Executor, Row};
+use thiserror::Error;
+use time::Date;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// Which database is behind the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("cannot open the database: {0}")]
+    Open(String),
+    #[error("cannot migrate the database: {0}")]
+    Migrate(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A stored value the kernel cannot read back: a bug or a hand edit.
+    #[error("the database holds an unreadable value in {table}.{column}: `{value}`")]
+    Corrupt {
+        table: &'static str,
+        column: &'static str,
+        value: String,
+    },
+}
+
+/// The database, migrated and ready.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl Store {
+    /// The embedded default: `qianyue.db` in `data_dir`, created if missing.
+    pub async fn open_data_dir(data_dir: &Path) -> Result<Store, StoreError> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StoreError::Open(format!("cannot create `{}`: {e}", data_dir.display()))
+        })?;
+        let file = data_dir.join("qianyue.db");
+        Self::open(&format!("sqlite://{}?mode=rwc", file.display())).await
+    }
+
+    /// Opens `sqlite://…` or `postgres://…` and applies pending migrations.
+    pub async fn open(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::Open(
+                "the database URL must start with `sqlite:` or `postgres:`".into(),
+            ));
+        };
+        let pool = AnyPoolOptions::new()
+            // SQLite has one writer at a time; more connections only queue.
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;")
+                            .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(url)
+            .await
+            .map_err(|e| StoreError::Open(e.to_string()))?;
+        let migrator = match backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrator
+            .run(&pool)
+            .await
+            .map_err(|e| StoreError::Migrate(e.to_string()))?;
+        Ok(Store { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Answers when the database does.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Starts a write transaction. SQLite's takes the write lock at once, so
+    /// two writers queue instead of failing on a lock upgrade.
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'_, sqlx::Any>, StoreError> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(tx)
+    }
+}
+
+/// True when `error` is a unique-constraint violation.
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
+}
+
+fn text(row: &AnyRow, column: &'static str) -> Result<String, StoreError> {
+    Ok(row.try_get::<String, _>(column)?)
+}
+
+fn date(row: &AnyRow, table: &'static str, column: &'static str) -> Result<Date, StoreError> {
+    let value = text(row, column)?;
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(&value, format).map_err(|_| StoreError::Corrupt {
+        table,
+        column,
+        value,
+    })
+}
+
+fn date_text(date: Date) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    date.format(format).unwrap_or_default()
+}
+
+/// Reads a column through the domain's own parser.
+fn parsed<T>(
+    row: &AnyRow,
+    table: &'static str,
+    column: &'static str,
+    parse: impl FnOnce(&str) -> Option<T>,
+) -> Result<T, StoreError> {
+    let value = text(row, column)?;
+    parse(&value).ok_or(StoreError::Corrupt {
+        table,
+        column,
+        value,
+    })
+}

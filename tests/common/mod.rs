@@ -1,0 +1,256 @@
+//! Shared by the end-to-end tests: fresh databases on both backends, the
+//! kernel binary on a free port, and a small HTTP client.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde_json::Value;
+use sqlx::Connection;
+
+/// A database for one test; dropped databases are removed.
+pub struct TestDatabase {
+    pub name: &'static str,
+    /// `None` means embedded SQLite in the kernel's data folder.
+    pub url: Option<String>,
+    admin_url: Option<String>,
+    database: Option<String>,
+}
+
+impl TestDatabase {
+    pub fn is_postgres(&self) -> bool {
+        self.url.is_some()
+    }
+
+    /// A URL the library's `Store::open` accepts, SQLite in `data_dir` or PostgreSQL.
+    pub fn store_url(&self, data_dir: &Path) -> String {
+        self.url.clone().unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("qianyue.db").display()
+            )
+        })
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        if let (Some(admin), Some(database)) = (self.admin_url.clone(), self.database.clone()) {
+            // Best effort: a failed drop leaves a uniquely named database behind, nothing worse.
+            let _ = std::thread::spawn(move || {
+                tokio::runtime::Runtime::new().unwrap().block_on(async {
+                    if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                        let sql = format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
+                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                            .execute(&mut conn)
+                            .await;
+                    }
+                })
+            })
+            .join();
+        }
+    }
+}
+
+/// SQLite always; PostgreSQL too when `QIANYUE_TEST_DATABASE_URL` is set, each
+/// test in a database of its own so tests run in parallel.
+pub async fn databases() -> Vec<TestDatabase> {
+    let mut all = vec![TestDatabase {
+        name: "sqlite",
+        url: None,
+        admin_url: None,
+        database: None,
+    }];
+    match std::env::var("QIANYUE_TEST_DATABASE_URL") {
+        Ok(admin) if !admin.is_empty() => {
+            let database = format!("qianyue_test_{}", uuid::Uuid::now_v7().simple());
+            let mut conn = sqlx::PgConnection::connect(&admin)
+                .await
+                .unwrap_or_else(|e| {
+                    panic!("QIANYUE_TEST_DATABASE_URL is set but does not connect: {e}")
+                });
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+                "CREATE DATABASE \"{database}\""
+            )))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+            let base = admin
+                .rsplit_once('/')
+                .map(|(base, _)| base)
+                .unwrap_or(&admin);
+            all.push(TestDatabase {
+                name: "postgres",
+                url: Some(format!("{base}/{database}")),
+                admin_url: Some(admin.clone()),
+                database: Some(database),
+            });
+        }
+        _ => eprintln!("QIANYUE_TEST_DATABASE_URL not set: PostgreSQL part skipped"),
+    }
+    all
+}
+
+pub fn qianyue() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_qianyue"))
+}
+
+/// A running `qianyue serve`, killed when dropped.
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub data_dir: PathBuf,
+}
+
+impl Server {
+    /// Starts the kernel on a free port with `args` and waits until it listens.
+    pub fn start(data_dir: &Path, database: &TestDatabase, args: &[&str]) -> Server {
+        let mut command = qianyue();
+        command
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .args(args);
+        if let Some(url) = &database.url {
+            command.args(["--database-url", url]);
+        }
+        let mut child = command
+            .env_remove("QIANYUE_DATABASE_URL")
+            .env_remove("QIANYUE_TOKEN_SECRET")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let base = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("the kernel did not start: {line:?}"))
+            .to_owned();
+        Server {
+            child,
+            base,
+            data_dir: data_dir.to_owned(),
+        }
+    }
+
+    /// A token from `qianyue token issue`, as the README does it.
+    pub fn token(&self, args: &[&str]) -> String {
+        let output = qianyue()
+            .args(["token", "issue", "--data-dir"])
+            .arg(&self.data_dir)
+            .args(args)
+            .env_remove("QIANYUE_TOKEN_SECRET")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// An answer: status, content type and JSON body.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub body: Value,
+}
+
+impl Answer {
+    /// Asserts a problem document with `status` and returns its detail.
+    #[track_caller]
+    pub fn problem(&self, status: u16) -> &str {
+        assert_eq!(self.status, status, "{:#}", self.body);
+        assert_eq!(
+            self.content_type, "application/problem+json",
+            "{:#}",
+            self.body
+        );
+        assert_eq!(self.body["status"], status);
+        self.body["detail"].as_str().unwrap()
+    }
+
+    #[track_caller]
+    pub fn ok(&self, status: u16) -> &Value {
+        assert_eq!(self.status, status, "{:#}", self.body);
+        &self.body
+    }
+}
+
+pub async fn request(method: &str, url: &str, token: Option<&str>, body: Option<Value>) -> Answer {
+    let client = reqwest::Client::new();
+    let mut request = client.request(method.parse().unwrap(), url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    let text = response.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    Answer {
+        status,
+        content_type,
+        body,
+    }
+}
+
+/// A kernel in this process on `database`, with the demo region and the
+/// bundled plugins loaded, plus any extra plugin components.
+pub async fn kernel(
+    database: &TestDatabase,
+    data_dir: &Path,
+    extra_plugins: &[&Path],
+) -> std::sync::Arc<qianyue::Kernel> {
+    use qianyue::plugins::{Limits, PluginHost};
+    let store = qianyue::store::Store::open(&database.store_url(data_dir))
+        .await
+        .unwrap();
+    qianyue::demo::load(&store, qianyue::kernel::today().year())
+        .await
+        .unwrap();
+    let plugins = PluginHost::new(Limits::default()).unwrap();
+    for (name, bytes) in qianyue::bundled::PLUGINS {
+        plugins.load(name, bytes).unwrap();
+    }
+    for path in extra_plugins {
+        plugins
+            .load(&path.display().to_string(), &std::fs::read(path).unwrap())
+            .unwrap();
+    }
+    std::sync::Arc::new(qianyue::Kernel {
+        store,
+        plugins,
+        authz: qianyue::authz::Authorizer::bundled().unwrap(),
+        tokens: qianyue::tokens::TokenKeys::from_secret(&[42; 32]),
+    })
+}
+
+pub fn member(county: &str, team: &str) -> qianyue::authz::Principal {
+    qianyue::authz::Principal {
+        subject: format!("member-of-{team}"),
+        role: qianyue::authz::Role::TeamMember,
+        county: Some(county.into()),
+        team: Some(team.into()),
+    }
+}
