@@ -1,5 +1,6 @@
 //! `qianyue`: run the kernel, or issue a token for local use.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -159,6 +160,7 @@ fn run_serve(serve: Serve) -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "info,tower_http=info".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     tokio::runtime::Runtime::new()?.block_on(serve_async(serve))
 }
