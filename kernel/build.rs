@@ -27,35 +27,19 @@ fn main() {
 
 fn run() -> Result<(), String> {
     let manifest_dir = PathBuf::from(env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?);
-    let root = manifest_dir
-        .parent()
-        .ok_or("kernel/ has no parent folder")?
-        .to_path_buf();
+    let root = manifest_dir.parent().ok_or("kernel/ has no parent folder")?.to_path_buf();
     let out_dir = PathBuf::from(env::var("OUT_DIR").map_err(|e| e.to_string())?);
     // OUT_DIR is <target>/<profile>/build/<pkg>/out: keep plugin builds beside it.
-    let target_dir = out_dir
-        .ancestors()
-        .nth(4)
-        .ok_or("unexpected OUT_DIR layout")?
-        .join("wasm-plugins");
+    let target_dir = out_dir.ancestors().nth(4).ok_or("unexpected OUT_DIR layout")?.join("wasm-plugins");
 
     println!("cargo::rerun-if-changed={}", root.join("wit").display());
-    println!(
-        "cargo::rerun-if-changed={}",
-        root.join("policies").display()
-    );
+    println!("cargo::rerun-if-changed={}", root.join("policies").display());
 
-    let mut bundled =
-        String::from("/// County plugins compiled into the kernel: (folder, component bytes).\n");
+    let mut bundled = String::from("/// County plugins compiled into the kernel: (folder, component bytes).\n");
     bundled.push_str("pub const PLUGINS: &[(&str, &[u8])] = &[\n");
     for name in BUNDLED {
         let wasm = build_plugin(&root, name, &target_dir)?;
-        writeln!(
-            bundled,
-            "    ({name:?}, include_bytes!({:?})),",
-            wasm.display()
-        )
-        .map_err(|e| e.to_string())?;
+        writeln!(bundled, "    ({name:?}, include_bytes!({:?})),", wasm.display()).map_err(|e| e.to_string())?;
     }
     bundled.push_str("];\n");
     bundled.push_str(&policy_files(&root)?);
@@ -63,14 +47,8 @@ fn run() -> Result<(), String> {
 
     for name in FIXTURES {
         let wasm = build_plugin(&root, name, &target_dir)?;
-        let var = format!(
-            "QIANYUE_FIXTURE_{}",
-            name.rsplit('/')
-                .next()
-                .unwrap_or(name)
-                .to_uppercase()
-                .replace('-', "_")
-        );
+        let var =
+            format!("QIANYUE_FIXTURE_{}", name.rsplit('/').next().unwrap_or(name).to_uppercase().replace('-', "_"));
         println!("cargo::rustc-env={var}={}", wasm.display());
     }
     Ok(())
@@ -82,23 +60,14 @@ fn policy_files(root: &Path) -> Result<String, String> {
     let mut files: Vec<PathBuf> = fs::read_dir(&dir)
         .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| {
-            matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("cedar" | "cedarschema")
-            )
-        })
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("cedar" | "cedarschema")))
         .collect();
     files.sort();
     let mut out = String::from("/// The bundled Cedar schema and policies: (file name, text).\n");
     out.push_str("pub const POLICY_FILES: &[(&str, &str)] = &[\n");
     for file in files {
-        let name = file
-            .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or("non-UTF-8 policy file name")?;
-        writeln!(out, "    ({name:?}, include_str!({:?})),", file.display())
-            .map_err(|e| e.to_string())?;
+        let name = file.file_name().and_then(|n| n.to_str()).ok_or("non-UTF-8 policy file name")?;
+        writeln!(out, "    ({name:?}, include_str!({:?})),", file.display()).map_err(|e| e.to_string())?;
     }
     out.push_str("];\n");
     Ok(out)
@@ -107,20 +76,10 @@ fn policy_files(root: &Path) -> Result<String, String> {
 fn build_plugin(root: &Path, name: &str, target_dir: &Path) -> Result<PathBuf, String> {
     let dir = root.join("plugins").join(name);
     println!("cargo::rerun-if-changed={}", dir.join("src").display());
-    println!(
-        "cargo::rerun-if-changed={}",
-        dir.join("Cargo.toml").display()
-    );
+    println!("cargo::rerun-if-changed={}", dir.join("Cargo.toml").display());
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = Command::new(cargo)
-        .args([
-            "build",
-            "--release",
-            "--quiet",
-            "--target",
-            TARGET,
-            "--manifest-path",
-        ])
+        .args(["build", "--release", "--quiet", "--target", TARGET, "--manifest-path"])
         .arg(dir.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(target_dir)
@@ -132,9 +91,7 @@ fn build_plugin(root: &Path, name: &str, target_dir: &Path) -> Result<PathBuf, S
         .map_err(|e| format!("cannot run cargo to build plugin `{name}`: {e}"))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
-        if stderr.contains("target may not be installed")
-            || stderr.contains("can't find crate for `core`")
-        {
+        if stderr.contains("target may not be installed") || stderr.contains("can't find crate for `core`") {
             return Err(format!(
                 "building plugin `{name}` needs the {TARGET} target: run `rustup target add {TARGET}`"
             ));
@@ -142,15 +99,9 @@ fn build_plugin(root: &Path, name: &str, target_dir: &Path) -> Result<PathBuf, S
         return Err(format!("plugin `{name}` failed to build:\n{stderr}"));
     }
     let crate_name = name.rsplit('/').next().unwrap_or(name).replace('-', "_");
-    let wasm = target_dir
-        .join(TARGET)
-        .join("release")
-        .join(format!("{crate_name}.wasm"));
+    let wasm = target_dir.join(TARGET).join("release").join(format!("{crate_name}.wasm"));
     if !wasm.exists() {
-        return Err(format!(
-            "plugin `{name}` built, but {} is missing",
-            wasm.display()
-        ));
+        return Err(format!("plugin `{name}` built, but {} is missing", wasm.display()));
     }
     Ok(wasm)
 }

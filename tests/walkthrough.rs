@@ -1,12 +1,7 @@
 //! The README's walkthrough against the real binary, on SQLite and (when
 //! `QIANYUE_TEST_DATABASE_URL` is set) PostgreSQL: issue tokens, list
 //! packages, sign, read the priced contract, and see every refusal.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing
-)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
 
 mod common;
 
@@ -24,26 +19,11 @@ async fn the_readme_walkthrough_works_on_every_database() {
         // Everything signed survives a restart, and the demo is not loaded twice.
         let again = Server::start(data.path(), &database, &["--demo"]);
         let admin = again.token(&["--role", "county_admin", "--county", "320322"]);
-        let history = request(
-            "GET",
-            &format!("{}/v1/residents/res-pei-002/contracts", again.base),
-            Some(&admin),
-            None,
-        )
-        .await;
-        assert_eq!(
-            history.ok(200).as_array().unwrap().len(),
-            1,
-            "{}",
-            database.name
-        );
-        let residents = request(
-            "GET",
-            &format!("{}/v1/counties/320322/residents", again.base),
-            Some(&admin),
-            None,
-        )
-        .await;
+        let history =
+            request("GET", &format!("{}/v1/residents/res-pei-002/contracts", again.base), Some(&admin), None).await;
+        assert_eq!(history.ok(200).as_array().unwrap().len(), 1, "{}", database.name);
+        let residents =
+            request("GET", &format!("{}/v1/counties/320322/residents", again.base), Some(&admin), None).await;
         assert_eq!(
             residents.ok(200).as_array().unwrap().len(),
             7,
@@ -68,19 +48,10 @@ async fn walkthrough(server: &Server) {
     let pei_admin = server.token(&["--role", "county_admin", "--county", "320322"]);
     let feng_admin = server.token(&["--role", "county_admin", "--county", "320321"]);
 
-    assert_eq!(
-        request("GET", &url("/healthz"), None, None).await.ok(200)["status"],
-        "ok"
-    );
+    assert_eq!(request("GET", &url("/healthz"), None, None).await.ok(200)["status"], "ok");
 
     // The catalogue comes from the Pei plugin.
-    let catalogue = request(
-        "GET",
-        &url("/v1/counties/320322/packages"),
-        Some(&doctor),
-        None,
-    )
-    .await;
+    let catalogue = request("GET", &url("/v1/counties/320322/packages"), Some(&doctor), None).await;
     let catalogue = catalogue.ok(200).clone();
     assert_eq!(catalogue["plugin"]["county_code"], "320322");
     assert_eq!(catalogue["packages"].as_array().unwrap().len(), 8);
@@ -97,40 +68,16 @@ async fn walkthrough(server: &Server) {
     assert_eq!(contract["plugin_hash"], catalogue["plugin_hash"]);
     assert_eq!(contract["signed_by"], "doctor-li");
     let line = |code: &str| -> Value {
-        contract["lines"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["package_code"] == code)
-            .unwrap()
-            .clone()
+        contract["lines"].as_array().unwrap().iter().find(|l| l["package_code"] == code).unwrap().clone()
     };
-    assert_eq!(
-        line("PEI-GW")["public_health_fund"],
-        1000,
-        "basic package paid by the public-health fund"
-    );
-    assert_eq!(
-        line("PEI-ET")["self_pay"],
-        6000,
-        "child care at 60% for a kindergarten child"
-    );
-    assert_eq!(
-        line("PEI-TJ")["self_pay"],
-        8000,
-        "checkup at 40% of the list price"
-    );
+    assert_eq!(line("PEI-GW")["public_health_fund"], 1000, "basic package paid by the public-health fund");
+    assert_eq!(line("PEI-ET")["self_pay"], 6000, "child care at 60% for a kindergarten child");
+    assert_eq!(line("PEI-TJ")["self_pay"], 8000, "checkup at 40% of the list price");
     assert_eq!(line("PEI-TJ")["discount"], 12000);
 
     // Reading it back gives the same priced contract.
     let id = contract["id"].as_str().unwrap();
-    let read = request(
-        "GET",
-        &url(&format!("/v1/contracts/{id}")),
-        Some(&doctor),
-        None,
-    )
-    .await;
+    let read = request("GET", &url(&format!("/v1/contracts/{id}")), Some(&doctor), None).await;
     assert_eq!(read.ok(200), &contract);
 
     // Refusals, each with its status and a message.
@@ -141,11 +88,7 @@ async fn walkthrough(server: &Server) {
         Some(json!({"resident_id": "res-pei-002", "team_id": "team-anguo-1", "packages": ["PEI-GW"]})),
     )
     .await;
-    assert!(
-        again
-            .problem(409)
-            .contains("already has an active contract")
-    );
+    assert!(again.problem(409).contains("already has an active contract"));
 
     let other_team = request(
         "POST",
@@ -156,21 +99,9 @@ async fn walkthrough(server: &Server) {
     .await;
     assert!(other_team.problem(403).contains("SignContract"));
 
-    let cross_county = request(
-        "GET",
-        &url("/v1/residents/res-pei-001"),
-        Some(&feng_admin),
-        None,
-    )
-    .await;
+    let cross_county = request("GET", &url("/v1/residents/res-pei-001"), Some(&feng_admin), None).await;
     assert!(cross_county.problem(403).contains("ReadResident"));
-    let cross_county = request(
-        "GET",
-        &url("/v1/residents/res-feng-001"),
-        Some(&pei_admin),
-        None,
-    )
-    .await;
+    let cross_county = request("GET", &url("/v1/residents/res-feng-001"), Some(&pei_admin), None).await;
     cross_county.problem(403);
 
     let not_eligible = request(
@@ -191,23 +122,10 @@ async fn walkthrough(server: &Server) {
     .await;
     assert!(no_basic.problem(422).contains("exactly one basic package"));
 
-    request("GET", &url("/v1/counties/320322/packages"), None, None)
-        .await
-        .problem(401);
-    request(
-        "GET",
-        &url("/v1/counties/320322/packages"),
-        Some("not-a-token"),
-        None,
-    )
-    .await
-    .problem(401);
-    request("GET", &url("/v1/residents/nobody"), Some(&pei_admin), None)
-        .await
-        .problem(404);
-    request("GET", &url("/v1/no-such-thing"), Some(&pei_admin), None)
-        .await
-        .problem(404);
+    request("GET", &url("/v1/counties/320322/packages"), None, None).await.problem(401);
+    request("GET", &url("/v1/counties/320322/packages"), Some("not-a-token"), None).await.problem(401);
+    request("GET", &url("/v1/residents/nobody"), Some(&pei_admin), None).await.problem(404);
+    request("GET", &url("/v1/no-such-thing"), Some(&pei_admin), None).await.problem(404);
 
     let malformed = reqwest::Client::new()
         .post(url("/v1/contracts"))
@@ -218,10 +136,7 @@ async fn walkthrough(server: &Server) {
         .await
         .unwrap();
     assert_eq!(malformed.status().as_u16(), 400);
-    assert_eq!(
-        malformed.headers()["content-type"],
-        "application/problem+json"
-    );
+    assert_eq!(malformed.headers()["content-type"], "application/problem+json");
 
     // Registering: a mistyped citizen ID is refused; a good one is stored and shown masked.
     let typo = request(
@@ -284,36 +199,19 @@ when { resource in principal.countyy };"#,
         .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        stderr.contains("policy `mistake.cedar#admins-read-their-county` is invalid"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("policy `mistake.cedar#admins-read-their-county` is invalid"), "{stderr}");
     assert!(stderr.contains("countyy"), "{stderr}");
-    assert!(
-        String::from_utf8_lossy(&output.stdout).is_empty(),
-        "it never listened"
-    );
+    assert!(String::from_utf8_lossy(&output.stdout).is_empty(), "it never listened");
 }
 
 #[test]
 fn token_issue_refuses_an_incomplete_principal_in_one_line() {
     let data = tempfile::tempdir().unwrap();
     let output = qianyue()
-        .args([
-            "token",
-            "issue",
-            "--role",
-            "team_member",
-            "--county",
-            "320322",
-            "--data-dir",
-        ])
+        .args(["token", "issue", "--role", "team_member", "--county", "320322", "--data-dir"])
         .arg(data.path())
         .output()
         .unwrap();
     assert!(!output.status.success());
-    assert_eq!(
-        String::from_utf8_lossy(&output.stderr),
-        "error: a team_member token needs --team\n"
-    );
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "error: a team_member token needs --team\n");
 }

@@ -12,13 +12,13 @@ use thiserror::Error;
 use time::{Date, OffsetDateTime, UtcOffset};
 
 use crate::authz::{Action, Authorizer, Denied, Principal, Resource};
-use crate::contracts::{self, Contract, ContractLine, ContractStatus, Period, SignError};
-use crate::org::{County, Team};
-use crate::plugins::{
-    Package, PluginError, PluginHost, PluginInfo, PriceRequest, Refusal, ResidentFacts,
+use crate::contracts::{
+    self, Contract, ContractEvent, ContractLine, ContractStatus, LifecycleError, Period, SignError,
 };
-use crate::residents::{Resident, ResidentError, Tags};
-use crate::store::{InsertContractError, InsertResidentError, Store, StoreError};
+use crate::org::{self, County, Member, Membership, Team, TeamError};
+use crate::plugins::{Package, PluginError, PluginHost, PluginInfo, PriceRequest, Refusal, ResidentFacts};
+use crate::residents::{RecordedTags, Resident, ResidentError};
+use crate::store::{ContractWriteError, Event, InsertResidentError, Store, StoreError};
 use crate::tokens::TokenKeys;
 
 /// Everything an operation can fail with.
@@ -35,9 +35,25 @@ pub enum KernelError {
     #[error(transparent)]
     Sign(#[from] SignError),
     #[error(transparent)]
+    Lifecycle(#[from] LifecycleError),
+    #[error(transparent)]
+    Team(#[from] TeamError),
+    #[error("`{0}` is already taken")]
+    DuplicateId(String),
+    #[error(transparent)]
     Plugin(#[from] PluginError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<ContractWriteError> for KernelError {
+    fn from(e: ContractWriteError) -> Self {
+        match e {
+            ContractWriteError::Sign(e) => KernelError::Sign(e),
+            ContractWriteError::Lifecycle(e) => KernelError::Lifecycle(e),
+            ContractWriteError::Store(e) => KernelError::Store(e),
+        }
+    }
 }
 
 /// A new resident as a clerk enters it.
@@ -45,7 +61,26 @@ pub enum KernelError {
 pub struct NewResident {
     pub name: String,
     pub citizen_id: String,
-    pub recorded_tags: Tags,
+    pub household_id: Option<String>,
+    pub phone: Option<String>,
+    pub recorded_tags: RecordedTags,
+}
+
+/// A new team: its leader and members are given by member id and role.
+#[derive(Debug, Clone)]
+pub struct NewTeam {
+    pub institution_id: String,
+    pub name: String,
+    pub members: Vec<Membership>,
+    pub capacity_households: Option<i64>,
+    pub capacity_residents: Option<i64>,
+}
+
+/// A contract with everything that happened to it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ContractHistory {
+    pub contract: Contract,
+    pub events: Vec<Event>,
 }
 
 /// A request to sign a contract for the current period.
@@ -76,16 +111,11 @@ pub struct Kernel {
 const CHINA_STANDARD_TIME: UtcOffset = time::macros::offset!(+8);
 
 pub fn today() -> Date {
-    OffsetDateTime::now_utc()
-        .to_offset(CHINA_STANDARD_TIME)
-        .date()
+    OffsetDateTime::now_utc().to_offset(CHINA_STANDARD_TIME).date()
 }
 
 fn not_found(what: &'static str, id: &str) -> KernelError {
-    KernelError::NotFound {
-        what,
-        id: id.to_owned(),
-    }
+    KernelError::NotFound { what, id: id.to_owned() }
 }
 
 impl Kernel {
@@ -94,26 +124,14 @@ impl Kernel {
         let counties = self.store.counties().await?;
         Ok(counties
             .into_iter()
-            .filter(|c| {
-                self.authz
-                    .decide(who, Action::ReadCounty, &Resource::County { code: &c.code })
-                    .is_ok()
-            })
+            .filter(|c| self.authz.decide(who, Action::ReadCounty, &Resource::County { code: &c.code }).is_ok())
             .collect())
     }
 
     /// Loads a county after checking the caller may do `action` on it.
-    async fn county_for(
-        &self,
-        who: &Principal,
-        action: Action,
-        code: &str,
-    ) -> Result<County, KernelError> {
+    async fn county_for(&self, who: &Principal, action: Action, code: &str) -> Result<County, KernelError> {
         self.authz.decide(who, action, &Resource::County { code })?;
-        self.store
-            .county(code)
-            .await?
-            .ok_or_else(|| not_found("county", code))
+        self.store.county(code).await?.ok_or_else(|| not_found("county", code))
     }
 
     pub async fn county(&self, who: &Principal, code: &str) -> Result<County, KernelError> {
@@ -152,49 +170,32 @@ impl Kernel {
         county: &str,
         new: NewResident,
     ) -> Result<Resident, KernelError> {
-        self.county_for(who, Action::RegisterResident, county)
-            .await?;
+        self.county_for(who, Action::RegisterResident, county).await?;
+        if let Some(household) = &new.household_id {
+            let found = self.store.household(household).await?;
+            if found.is_none_or(|h| h.county_code != county) {
+                return Err(not_found("household", household));
+            }
+        }
         let id = uuid::Uuid::now_v7().to_string();
-        let resident = Resident::register(
-            id,
-            county.to_owned(),
-            &new.name,
-            &new.citizen_id,
-            new.recorded_tags,
-        )?;
-        self.store
-            .insert_resident(&resident)
-            .await
-            .map_err(|e| match e {
-                InsertResidentError::DuplicateCitizenId => KernelError::DuplicateResident,
-                InsertResidentError::Store(e) => e.into(),
-            })?;
+        let mut resident = Resident::register(id, county.to_owned(), &new.name, &new.citizen_id, new.recorded_tags)?;
+        resident.household_id = new.household_id;
+        resident.phone = new.phone;
+        self.store.insert_resident(&resident, &who.subject).await.map_err(|e| match e {
+            InsertResidentError::DuplicateCitizenId => KernelError::DuplicateResident,
+            InsertResidentError::Store(e) => e.into(),
+        })?;
         Ok(resident)
     }
 
     pub async fn resident(&self, who: &Principal, id: &str) -> Result<Resident, KernelError> {
-        let resident = self
-            .store
-            .resident(id)
-            .await?
-            .ok_or_else(|| not_found("resident", id))?;
-        self.authz.decide(
-            who,
-            Action::ReadResident,
-            &Resource::Resident {
-                id,
-                county: &resident.county_code,
-            },
-        )?;
+        let resident = self.store.resident(id).await?.ok_or_else(|| not_found("resident", id))?;
+        self.authz.decide(who, Action::ReadResident, &Resource::Resident { id, county: &resident.county_code })?;
         Ok(resident)
     }
 
     /// Signs a contract for the current period, priced by the county's plugin.
-    pub async fn sign(
-        &self,
-        who: &Principal,
-        request: SignRequest,
-    ) -> Result<Contract, KernelError> {
+    pub async fn sign(&self, who: &Principal, request: SignRequest) -> Result<Contract, KernelError> {
         let resident = self.store.resident(&request.resident_id).await?;
         let resident = resident.ok_or_else(|| not_found("resident", &request.resident_id))?;
         let team = self.store.team(&request.team_id).await?;
@@ -203,12 +204,7 @@ impl Kernel {
         self.authz.decide(
             who,
             Action::SignContract,
-            &Resource::Contract {
-                id: &id,
-                county: &resident.county_code,
-                team: &team.id,
-                resident: &resident.id,
-            },
+            &Resource::Contract { id: &id, county: &resident.county_code, team: &team.id, resident: &resident.id },
         )?;
         if team.county_code != resident.county_code {
             return Err(SignError::TeamInOtherCounty {
@@ -220,24 +216,13 @@ impl Kernel {
         }
 
         let plugin = self.plugins.for_county(&resident.county_code)?;
-        let chosen = contracts::choose_packages(
-            &plugin.catalogue,
-            &resident.county_code,
-            &request.packages,
-        )?;
+        let chosen = contracts::choose_packages(&plugin.catalogue, &resident.county_code, &request.packages)?;
         let signed_on = today();
-        let facts = ResidentFacts {
-            age: resident.age_on(signed_on),
-            sex: resident.sex(),
-            tags: resident.tags_on(signed_on),
-        };
+        let facts =
+            ResidentFacts { age: resident.age_on(signed_on), sex: resident.sex(), tags: resident.tags_on(signed_on) };
         let requests: Vec<PriceRequest> = chosen
             .iter()
-            .map(|p| PriceRequest {
-                package_code: p.code.clone(),
-                resident: facts.clone(),
-                list_price: p.list_price,
-            })
+            .map(|p| PriceRequest { package_code: p.code.clone(), resident: facts.clone(), list_price: p.list_price })
             .collect();
         let priced = {
             let plugin = Arc::clone(&plugin);
@@ -249,8 +234,7 @@ impl Kernel {
 
         let mut lines = Vec::with_capacity(chosen.len());
         for (package, answer) in chosen.iter().zip(priced) {
-            let quote =
-                answer.map_err(|refusal| refused(&plugin.info.county_code, package, refusal))?;
+            let quote = answer.map_err(|refusal| refused(&plugin.info.county_code, package, refusal))?;
             lines.push(ContractLine {
                 package_code: package.code.clone(),
                 package_name: package.name.clone(),
@@ -264,7 +248,9 @@ impl Kernel {
         let contract = Contract {
             id,
             resident_id: resident.id,
+            household_id: resident.household_id,
             team_id: team.id,
+            institution_id: team.institution_id,
             county_code: resident.county_code,
             period: Period::containing(signed_on),
             status: ContractStatus::Active,
@@ -272,27 +258,143 @@ impl Kernel {
             signed_by: who.subject.clone(),
             plugin_hash: plugin.hash.clone(),
             plugin_version: plugin.info.version.clone(),
+            ended_on: None,
+            end_reason: None,
+            renewal_objected: false,
+            renewed_from: None,
+            group_id: None,
             lines,
         };
-        self.store
-            .insert_contract(&contract)
-            .await
-            .map_err(|e| match e {
-                InsertContractError::Sign(e) => KernelError::Sign(e),
-                InsertContractError::Store(e) => KernelError::Store(e),
-            })?;
+        self.store.insert_contract(&contract, &who.subject).await?;
         Ok(contract)
     }
 
-    pub async fn contract(&self, who: &Principal, id: &str) -> Result<Contract, KernelError> {
-        let contract = self
-            .store
-            .contract(id)
-            .await?
-            .ok_or_else(|| not_found("contract", id))?;
-        self.authz
-            .decide(who, Action::ReadContract, &contract_resource(&contract))?;
+    /// Loads a contract after checking the caller may do `action` on it.
+    async fn contract_for(&self, who: &Principal, action: Action, id: &str) -> Result<Contract, KernelError> {
+        let contract = self.store.contract(id).await?.ok_or_else(|| not_found("contract", id))?;
+        self.authz.decide(who, action, &contract_resource(&contract))?;
         Ok(contract)
+    }
+
+    /// Moves a contract to another team of the same institution mid-period.
+    /// The household has one family doctor, so its other active members move too.
+    pub async fn switch_team(
+        &self,
+        who: &Principal,
+        id: &str,
+        to_team: &str,
+        reason: &str,
+    ) -> Result<Contract, KernelError> {
+        let contract = self.contract_for(who, Action::SwitchTeam, id).await?;
+        let reason = required(reason)?;
+        let team = self.store.team(to_team).await?.ok_or_else(|| not_found("team", to_team))?;
+        contract.check_switch(&team.id, &team.institution_id)?;
+        let moving = match &contract.household_id {
+            Some(household) => self.store.active_contracts_of_household(household, contract.period).await?,
+            None => vec![contract.clone()],
+        };
+        self.store.switch_team(&moving, &team.id, &who.subject, reason).await?;
+        self.store.contract(id).await?.ok_or_else(|| not_found("contract", id))
+    }
+
+    /// Ends a contract early, with the reason.
+    pub async fn terminate(&self, who: &Principal, id: &str, reason: &str) -> Result<Contract, KernelError> {
+        let contract = self.contract_for(who, Action::TerminateContract, id).await?;
+        let reason = required(reason)?;
+        contract.ensure_active()?;
+        self.store.terminate_contract(&contract, today(), &who.subject, reason).await?;
+        self.store.contract(id).await?.ok_or_else(|| not_found("contract", id))
+    }
+
+    /// Records that the resident does not want the basic package renewed.
+    pub async fn object_to_renewal(&self, who: &Principal, id: &str, reason: &str) -> Result<Contract, KernelError> {
+        let contract = self.contract_for(who, Action::ObjectToRenewal, id).await?;
+        let reason = required(reason)?;
+        contract.ensure_active()?;
+        self.store.object_to_renewal(&contract, &who.subject, reason).await?;
+        self.store.contract(id).await?.ok_or_else(|| not_found("contract", id))
+    }
+
+    /// A resident's contracts the caller may read, each with its events.
+    pub async fn history(&self, who: &Principal, resident_id: &str) -> Result<Vec<ContractHistory>, KernelError> {
+        let mut history = Vec::new();
+        for contract in self.contracts_of_resident(who, resident_id).await? {
+            let events = self.store.events(&format!("contract:{}", contract.id)).await?;
+            history.push(ContractHistory { contract, events });
+        }
+        Ok(history)
+    }
+
+    /// Registers a health worker of the county.
+    pub async fn register_member(&self, who: &Principal, county: &str, member: Member) -> Result<Member, KernelError> {
+        self.county_for(who, Action::ManageTeams, county).await?;
+        let institution = self.store.institution(&member.institution_id).await?;
+        if institution.is_none_or(|i| i.county_code != county) {
+            return Err(not_found("institution", &member.institution_id));
+        }
+        let member = Member { county_code: county.to_owned(), ..member };
+        if self.store.member(&member.id).await?.is_some() {
+            return Err(KernelError::DuplicateId(member.id));
+        }
+        self.store.insert_member(&member).await?;
+        Ok(member)
+    }
+
+    /// Forms a team: led by a licensed GP, members of the county.
+    pub async fn create_team(&self, who: &Principal, county: &str, new: NewTeam) -> Result<Team, KernelError> {
+        self.county_for(who, Action::ManageTeams, county).await?;
+        let institution = self.store.institution(&new.institution_id).await?;
+        let institution = institution
+            .filter(|i| i.county_code == county)
+            .ok_or_else(|| not_found("institution", &new.institution_id))?;
+        let mut members = Vec::with_capacity(new.members.len());
+        for membership in &new.members {
+            let member = self.store.member(&membership.member_id).await?;
+            let member = member.ok_or_else(|| not_found("member", &membership.member_id))?;
+            let level = self.store.institution(&member.institution_id).await?.map(|i| i.level);
+            let level = level.ok_or_else(|| not_found("institution", &member.institution_id))?;
+            members.push((membership.clone(), member, level));
+        }
+        let capacity = (
+            new.capacity_households.unwrap_or(org::DEFAULT_CAPACITY_HOUSEHOLDS),
+            new.capacity_residents.unwrap_or(org::DEFAULT_CAPACITY_RESIDENTS),
+        );
+        let checked: Vec<_> = members.iter().map(|(m, member, level)| (m.clone(), member, *level)).collect();
+        org::check_team(county, &new.name, &checked, capacity)?;
+        let leader = new.members.iter().find(|m| m.role == org::MemberRole::GpLeader).map(|m| m.member_id.clone());
+        let team = Team {
+            id: uuid::Uuid::now_v7().to_string(),
+            county_code: county.to_owned(),
+            institution_id: institution.id,
+            name: new.name.trim().to_owned(),
+            leader_id: leader,
+            capacity_households: capacity.0,
+            capacity_residents: capacity.1,
+        };
+        self.store.insert_team(&team, &new.members).await?;
+        Ok(team)
+    }
+
+    /// Rebuilds every contract from the event log and lists those whose
+    /// stored state differs (empty when the log and the tables agree).
+    pub async fn verify_event_log(&self) -> Result<Vec<String>, KernelError> {
+        let mut streams: std::collections::BTreeMap<String, Vec<ContractEvent>> = Default::default();
+        for event in self.store.events_with_prefix("contract:").await? {
+            streams.entry(event.stream.clone()).or_default().push(event.decode()?);
+        }
+        let mut differing = Vec::new();
+        for contract in self.store.all_contracts().await? {
+            let rebuilt = streams.remove(&format!("contract:{}", contract.id)).and_then(|e| contracts::replay(&e));
+            if rebuilt.as_ref() != Some(&contract) {
+                differing.push(contract.id.clone());
+            }
+        }
+        differing.extend(streams.into_keys());
+        Ok(differing)
+    }
+
+    pub async fn contract(&self, who: &Principal, id: &str) -> Result<Contract, KernelError> {
+        self.contract_for(who, Action::ReadContract, id).await
     }
 
     /// A resident's contracts that the caller may read.
@@ -305,37 +407,25 @@ impl Kernel {
         let contracts = self.store.contracts_of_resident(resident_id).await?;
         Ok(contracts
             .into_iter()
-            .filter(|c| {
-                self.authz
-                    .decide(who, Action::ReadContract, &contract_resource(c))
-                    .is_ok()
-            })
+            .filter(|c| self.authz.decide(who, Action::ReadContract, &contract_resource(c)).is_ok())
             .collect())
     }
 }
 
+fn required(reason: &str) -> Result<&str, KernelError> {
+    let reason = reason.trim();
+    if reason.is_empty() { Err(LifecycleError::ReasonRequired.into()) } else { Ok(reason) }
+}
+
 fn contract_resource(c: &Contract) -> Resource<'_> {
-    Resource::Contract {
-        id: &c.id,
-        county: &c.county_code,
-        team: &c.team_id,
-        resident: &c.resident_id,
-    }
+    Resource::Contract { id: &c.id, county: &c.county_code, team: &c.team_id, resident: &c.resident_id }
 }
 
 /// A plugin's refusal in the words of the signing rules.
 fn refused(county: &str, package: &Package, refusal: Refusal) -> KernelError {
     match refusal {
-        Refusal::NotEligible(reason) => SignError::NotEligible {
-            package: package.code.clone(),
-            reason,
-        }
-        .into(),
-        Refusal::UnknownPackage(code) => SignError::UnknownPackage {
-            code,
-            county: county.to_owned(),
-        }
-        .into(),
+        Refusal::NotEligible(reason) => SignError::NotEligible { package: package.code.clone(), reason }.into(),
+        Refusal::UnknownPackage(code) => SignError::UnknownPackage { code, county: county.to_owned() }.into(),
         // The kernel built the request from the plugin's own catalogue.
         Refusal::InvalidRequest(reason) => PluginError::WrongAnswer {
             county: county.to_owned(),

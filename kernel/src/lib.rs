@@ -22,4 +22,9 @@ pub mod bundled {
     include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
 }
 
-time::serde::format_description!(iso_date, Date, "[year]-[month]-[day]");
+/// Dates as ISO 8601 (`2026-11-23`) in JSON.
+pub mod iso_date {
+    time::serde::format_description!(format, Date, "[year]-[month]-[day]");
+    pub use format::option;
+    pub use format::{deserialize, serialize};
+}

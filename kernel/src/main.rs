@@ -14,11 +14,7 @@ use qianyue::tokens::TokenKeys;
 use qianyue::{Kernel, api, bundled, demo};
 
 #[derive(Parser)]
-#[command(
-    name = "qianyue",
-    version,
-    about = "The Qianyue family-doctor contract kernel (签约)"
-)]
+#[command(name = "qianyue", version, about = "The Qianyue family-doctor contract kernel (签约)")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -69,12 +65,9 @@ impl DataArgs {
     fn keys(&self) -> anyhow::Result<TokenKeys> {
         match &self.token_secret {
             Some(hex_secret) => {
-                let secret = hex::decode(hex_secret.trim())
-                    .map_err(|_| anyhow::anyhow!("the token secret must be hex"))?;
-                anyhow::ensure!(
-                    secret.len() >= 32,
-                    "the token secret must be at least 32 bytes"
-                );
+                let secret =
+                    hex::decode(hex_secret.trim()).map_err(|_| anyhow::anyhow!("the token secret must be hex"))?;
+                anyhow::ensure!(secret.len() >= 32, "the token secret must be at least 32 bytes");
                 Ok(TokenKeys::from_secret(&secret))
             }
             None => Ok(TokenKeys::from_data_dir(&self.data_dir)?),
@@ -109,14 +102,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(serve) => run_serve(serve),
-        Command::Token(TokenCommand::Issue {
-            role,
-            county,
-            team,
-            subject,
-            ttl_hours,
-            data,
-        }) => issue_token(role, county, team, subject, ttl_hours, &data),
+        Command::Token(TokenCommand::Issue { role, county, team, subject, ttl_hours, data }) => {
+            issue_token(role, county, team, subject, ttl_hours, &data)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -136,28 +124,16 @@ fn issue_token(
     data: &DataArgs,
 ) -> anyhow::Result<()> {
     let subject = subject.unwrap_or_else(|| format!("{role:?}").to_lowercase());
-    let principal = Principal {
-        subject,
-        role,
-        county,
-        team,
-    };
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)?
-        .as_secs();
-    println!(
-        "{}",
-        data.keys()?
-            .issue(&principal, now, ttl_hours.saturating_mul(3600))?
-    );
+    let principal = Principal { subject, role, county, team };
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
+    println!("{}", data.keys()?.issue(&principal, now, ttl_hours.saturating_mul(3600))?);
     Ok(())
 }
 
 fn run_serve(serve: Serve) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tower_http=info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,tower_http=info".into()),
         )
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
@@ -181,8 +157,7 @@ async fn serve_async(serve: Serve) -> anyhow::Result<()> {
         tracing::info!(county = %plugin.info.county_code, version = %plugin.info.version, hash = %plugin.hash, "bundled plugin loaded");
     }
     for path in &serve.plugins {
-        let bytes = std::fs::read(path)
-            .map_err(|e| anyhow::anyhow!("cannot read plugin `{}`: {e}", path.display()))?;
+        let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read plugin `{}`: {e}", path.display()))?;
         let plugin = plugins.load(&path.display().to_string(), &bytes)?;
         tracing::info!(county = %plugin.info.county_code, version = %plugin.info.version, hash = %plugin.hash, "plugin loaded");
     }
@@ -190,19 +165,12 @@ async fn serve_async(serve: Serve) -> anyhow::Result<()> {
         tracing::info!("demo region loaded");
     }
     let tokens = serve.data.keys()?;
-    let kernel = Arc::new(Kernel {
-        store,
-        plugins,
-        authz,
-        tokens,
-    });
+    let kernel = Arc::new(Kernel { store, plugins, authz, tokens });
 
     let listener = tokio::net::TcpListener::bind(serve.listen).await?;
     // Tests and scripts read this line to find the port.
     println!("listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, api::router(kernel))
-        .with_graceful_shutdown(shutdown())
-        .await?;
+    axum::serve(listener, api::router(kernel)).with_graceful_shutdown(shutdown()).await?;
     Ok(())
 }
 
@@ -210,11 +178,10 @@ async fn shutdown() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(_) => return std::future::pending().await,
-            };
+        let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => return std::future::pending().await,
+        };
         tokio::select! { _ = interrupt => {}, _ = terminate.recv() => {} }
     }
     #[cfg(not(unix))]

@@ -21,10 +21,7 @@ pub enum TokenError {
     #[error("the bearer token is invalid or expired")]
     Invalid,
     #[error("a {role} token needs {missing}")]
-    Incomplete {
-        role: &'static str,
-        missing: &'static str,
-    },
+    Incomplete { role: &'static str, missing: &'static str },
     #[error("cannot read or create the token secret `{path}`: {message}")]
     Secret { path: String, message: String },
 }
@@ -56,30 +53,22 @@ impl std::fmt::Debug for TokenKeys {
 
 impl TokenKeys {
     pub fn from_secret(secret: &[u8]) -> Self {
-        TokenKeys {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-        }
+        TokenKeys { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) }
     }
 
     /// The secret in `<data_dir>/token-secret`, made (random, owner-only) on
     /// first use. Replicas that share a database must share this file.
     pub fn from_data_dir(data_dir: &Path) -> Result<Self, TokenError> {
         let path = data_dir.join(SECRET_FILE);
-        let error = |message: String| TokenError::Secret {
-            path: path.display().to_string(),
-            message,
-        };
+        let error = |message: String| TokenError::Secret { path: path.display().to_string(), message };
         if !path.exists() {
             std::fs::create_dir_all(data_dir).map_err(|e| error(e.to_string()))?;
             let mut secret = [0u8; 32];
             getrandom::fill(&mut secret).map_err(|e| error(e.to_string()))?;
-            write_private(&path, hex::encode(secret).as_bytes())
-                .map_err(|e| error(e.to_string()))?;
+            write_private(&path, hex::encode(secret).as_bytes()).map_err(|e| error(e.to_string()))?;
         }
         let text = std::fs::read_to_string(&path).map_err(|e| error(e.to_string()))?;
-        let secret =
-            hex::decode(text.trim()).map_err(|_| error("not a hex-encoded secret".into()))?;
+        let secret = hex::decode(text.trim()).map_err(|_| error("not a hex-encoded secret".into()))?;
         if secret.len() < 32 {
             return Err(error("the secret must be at least 32 bytes".into()));
         }
@@ -87,12 +76,7 @@ impl TokenKeys {
     }
 
     /// A token for `principal`, valid for `ttl_seconds` from `now` (Unix time).
-    pub fn issue(
-        &self,
-        principal: &Principal,
-        now: u64,
-        ttl_seconds: u64,
-    ) -> Result<String, TokenError> {
+    pub fn issue(&self, principal: &Principal, now: u64, ttl_seconds: u64) -> Result<String, TokenError> {
         check_complete(principal)?;
         let claims = Claims {
             sub: principal.subject.clone(),
@@ -102,23 +86,16 @@ impl TokenKeys {
             iat: now,
             exp: now.saturating_add(ttl_seconds),
         };
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
-            .map_err(|_| TokenError::Invalid)
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|_| TokenError::Invalid)
     }
 
     /// The principal of a valid, unexpired token.
     pub fn verify(&self, token: &str) -> Result<Principal, TokenError> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
-        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
-            .map_err(|_| TokenError::Invalid)?
-            .claims;
-        let principal = Principal {
-            subject: claims.sub,
-            role: claims.role,
-            county: claims.county,
-            team: claims.team,
-        };
+        let claims =
+            jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(|_| TokenError::Invalid)?.claims;
+        let principal = Principal { subject: claims.sub, role: claims.role, county: claims.county, team: claims.team };
         check_complete(&principal)?;
         Ok(principal)
     }
@@ -136,10 +113,7 @@ fn check_complete(p: &Principal) -> Result<(), TokenError> {
         },
     };
     match missing {
-        Some(missing) => Err(TokenError::Incomplete {
-            role: role_name(p.role),
-            missing,
-        }),
+        Some(missing) => Err(TokenError::Incomplete { role: role_name(p.role), missing }),
         None => Ok(()),
     }
 }
@@ -156,12 +130,7 @@ fn role_name(role: Role) -> &'static str {
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?
-        .write_all(bytes)
+    std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?.write_all(bytes)
 }
 
 #[cfg(not(unix))]
@@ -193,10 +162,7 @@ mod tests {
     fn another_secret_expiry_and_tampering_are_refused() {
         let keys = TokenKeys::from_secret(&[7; 32]);
         let token = keys.issue(&member(), now(), 60).unwrap();
-        assert!(matches!(
-            TokenKeys::from_secret(&[8; 32]).verify(&token),
-            Err(TokenError::Invalid)
-        ));
+        assert!(matches!(TokenKeys::from_secret(&[8; 32]).verify(&token), Err(TokenError::Invalid)));
         let expired = keys.issue(&member(), now() - 120, 60).unwrap();
         assert!(matches!(keys.verify(&expired), Err(TokenError::Invalid)));
         let mut tampered = token.clone();
@@ -207,10 +173,7 @@ mod tests {
     #[test]
     fn incomplete_principals_get_no_token() {
         let keys = TokenKeys::from_secret(&[7; 32]);
-        let no_team = Principal {
-            team: None,
-            ..member()
-        };
+        let no_team = Principal { team: None, ..member() };
         let error = keys.issue(&no_team, now(), 60).unwrap_err();
         assert_eq!(error.to_string(), "a team_member token needs --team");
     }
@@ -218,23 +181,11 @@ mod tests {
     #[test]
     fn the_secret_file_is_made_once_and_reused() {
         let dir = tempfile::tempdir().unwrap();
-        let token = TokenKeys::from_data_dir(dir.path())
-            .unwrap()
-            .issue(&member(), now(), 60)
-            .unwrap();
-        assert_eq!(
-            TokenKeys::from_data_dir(dir.path())
-                .unwrap()
-                .verify(&token)
-                .unwrap(),
-            member()
-        );
+        let token = TokenKeys::from_data_dir(dir.path()).unwrap().issue(&member(), now(), 60).unwrap();
+        assert_eq!(TokenKeys::from_data_dir(dir.path()).unwrap().verify(&token).unwrap(), member());
     }
 
     fn now() -> u64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs()
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
     }
 }

@@ -25,12 +25,7 @@ impl TestDatabase {
 
     /// A URL the library's `Store::open` accepts, SQLite in `data_dir` or PostgreSQL.
     pub fn store_url(&self, data_dir: &Path) -> String {
-        self.url.clone().unwrap_or_else(|| {
-            format!(
-                "sqlite://{}?mode=rwc",
-                data_dir.join("qianyue.db").display()
-            )
-        })
+        self.url.clone().unwrap_or_else(|| format!("sqlite://{}?mode=rwc", data_dir.join("qianyue.db").display()))
     }
 }
 
@@ -42,9 +37,7 @@ impl Drop for TestDatabase {
                 tokio::runtime::Runtime::new().unwrap().block_on(async {
                     if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
                         let sql = format!("DROP DATABASE IF EXISTS \"{database}\" WITH (FORCE)");
-                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                            .execute(&mut conn)
-                            .await;
+                        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await;
                     }
                 })
             })
@@ -56,30 +49,18 @@ impl Drop for TestDatabase {
 /// SQLite always; PostgreSQL too when `QIANYUE_TEST_DATABASE_URL` is set, each
 /// test in a database of its own so tests run in parallel.
 pub async fn databases() -> Vec<TestDatabase> {
-    let mut all = vec![TestDatabase {
-        name: "sqlite",
-        url: None,
-        admin_url: None,
-        database: None,
-    }];
+    let mut all = vec![TestDatabase { name: "sqlite", url: None, admin_url: None, database: None }];
     match std::env::var("QIANYUE_TEST_DATABASE_URL") {
         Ok(admin) if !admin.is_empty() => {
             let database = format!("qianyue_test_{}", uuid::Uuid::now_v7().simple());
             let mut conn = sqlx::PgConnection::connect(&admin)
                 .await
-                .unwrap_or_else(|e| {
-                    panic!("QIANYUE_TEST_DATABASE_URL is set but does not connect: {e}")
-                });
-            sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
-                "CREATE DATABASE \"{database}\""
-            )))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-            let base = admin
-                .rsplit_once('/')
-                .map(|(base, _)| base)
-                .unwrap_or(&admin);
+                .unwrap_or_else(|e| panic!("QIANYUE_TEST_DATABASE_URL is set but does not connect: {e}"));
+            sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{database}\"")))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            let base = admin.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin);
             all.push(TestDatabase {
                 name: "postgres",
                 url: Some(format!("{base}/{database}")),
@@ -107,10 +88,7 @@ impl Server {
     /// Starts the kernel on a free port with `args` and waits until it listens.
     pub fn start(data_dir: &Path, database: &TestDatabase, args: &[&str]) -> Server {
         let mut command = qianyue();
-        command
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(data_dir)
-            .args(args);
+        command.args(["serve", "--listen", "127.0.0.1:0", "--data-dir"]).arg(data_dir).args(args);
         if let Some(url) = &database.url {
             command.args(["--database-url", url]);
         }
@@ -129,11 +107,7 @@ impl Server {
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("the kernel did not start: {line:?}"))
             .to_owned();
-        Server {
-            child,
-            base,
-            data_dir: data_dir.to_owned(),
-        }
+        Server { child, base, data_dir: data_dir.to_owned() }
     }
 
     /// A token from `qianyue token issue`, as the README does it.
@@ -145,11 +119,7 @@ impl Server {
             .env_remove("QIANYUE_TOKEN_SECRET")
             .output()
             .unwrap();
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         String::from_utf8(output.stdout).unwrap().trim().to_owned()
     }
 }
@@ -174,11 +144,7 @@ impl Answer {
     #[track_caller]
     pub fn problem(&self, status: u16) -> &str {
         assert_eq!(self.status, status, "{:#}", self.body);
-        assert_eq!(
-            self.content_type, "application/problem+json",
-            "{:#}",
-            self.body
-        );
+        assert_eq!(self.content_type, "application/problem+json", "{:#}", self.body);
         assert_eq!(self.body["status"], status);
         self.body["detail"].as_str().unwrap()
     }
@@ -201,18 +167,11 @@ pub async fn request(method: &str, url: &str, token: Option<&str>, body: Option<
     }
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
+    let content_type =
+        response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
     let text = response.text().await.unwrap();
     let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    Answer {
-        status,
-        content_type,
-        body,
-    }
+    Answer { status, content_type, body }
 }
 
 /// A kernel in this process on `database`, with the demo region and the
@@ -223,20 +182,14 @@ pub async fn kernel(
     extra_plugins: &[&Path],
 ) -> std::sync::Arc<qianyue::Kernel> {
     use qianyue::plugins::{Limits, PluginHost};
-    let store = qianyue::store::Store::open(&database.store_url(data_dir))
-        .await
-        .unwrap();
-    qianyue::demo::load(&store, qianyue::kernel::today().year())
-        .await
-        .unwrap();
+    let store = qianyue::store::Store::open(&database.store_url(data_dir)).await.unwrap();
+    qianyue::demo::load(&store, qianyue::kernel::today().year()).await.unwrap();
     let plugins = PluginHost::new(Limits::default()).unwrap();
     for (name, bytes) in qianyue::bundled::PLUGINS {
         plugins.load(name, bytes).unwrap();
     }
     for path in extra_plugins {
-        plugins
-            .load(&path.display().to_string(), &std::fs::read(path).unwrap())
-            .unwrap();
+        plugins.load(&path.display().to_string(), &std::fs::read(path).unwrap()).unwrap();
     }
     std::sync::Arc::new(qianyue::Kernel {
         store,

@@ -14,13 +14,17 @@ use super::error::{ApiError, Problem};
 use super::extract::{AppJson, AppPath, Caller};
 use crate::Kernel;
 use crate::contracts::Contract;
-use crate::kernel::SignRequest;
+use crate::kernel::{ContractHistory, SignRequest};
 
 pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
     OpenApiRouter::new()
         .routes(routes!(sign_contract))
         .routes(routes!(get_contract))
         .routes(routes!(resident_contracts))
+        .routes(routes!(resident_history))
+        .routes(routes!(switch_team))
+        .routes(routes!(terminate_contract))
+        .routes(routes!(object_to_renewal))
 }
 
 /// Sign a resident with a team for the current year.
@@ -49,11 +53,7 @@ async fn sign_contract(
     Caller(who): Caller,
     AppJson(body): AppJson<SignBody>,
 ) -> Result<(StatusCode, Json<Contract>), ApiError> {
-    let request = SignRequest {
-        resident_id: body.resident_id,
-        team_id: body.team_id,
-        packages: body.packages,
-    };
+    let request = SignRequest { resident_id: body.resident_id, team_id: body.team_id, packages: body.packages };
     Ok((StatusCode::CREATED, Json(k.sign(&who, request).await?)))
 }
 
@@ -78,4 +78,85 @@ async fn resident_contracts(
     AppPath(id): AppPath<String>,
 ) -> Result<Json<Vec<Contract>>, ApiError> {
     Ok(Json(k.contracts_of_resident(&who, &id).await?))
+}
+
+/// The resident's contracts the caller may read, each with its events (who,
+/// when, what, why), newest first.
+#[utoipa::path(get, path = "/v1/residents/{id}/history", tag = "contracts",
+    params(("id" = String, Path, description = "Resident id")),
+    responses((status = 200, body = Vec<ContractHistory>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+async fn resident_history(
+    State(k): State<Arc<Kernel>>,
+    Caller(who): Caller,
+    AppPath(id): AppPath<String>,
+) -> Result<Json<Vec<ContractHistory>>, ApiError> {
+    Ok(Json(k.history(&who, &id).await?))
+}
+
+/// Move to another team of the same institution mid-period.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct SwitchBody {
+    team_id: String,
+    /// Why the resident wants another doctor.
+    reason: String,
+}
+
+/// Switch doctor (更换家庭医生) within the contract's institution. The whole
+/// household moves: it has one family doctor at a time.
+#[utoipa::path(post, path = "/v1/contracts/{id}/switch", tag = "contracts",
+    params(("id" = String, Path, description = "Contract id")),
+    request_body = SwitchBody,
+    responses(
+        (status = 200, body = Contract),
+        (status = 403, body = Problem),
+        (status = 404, body = Problem),
+        (status = 409, description = "Not active, or the new team is full", body = Problem),
+        (status = 422, description = "Another institution, the same team, or no reason", body = Problem),
+    ))]
+async fn switch_team(
+    State(k): State<Arc<Kernel>>,
+    Caller(who): Caller,
+    AppPath(id): AppPath<String>,
+    AppJson(body): AppJson<SwitchBody>,
+) -> Result<Json<Contract>, ApiError> {
+    Ok(Json(k.switch_team(&who, &id, &body.team_id, &body.reason).await?))
+}
+
+/// A reason, required by the command.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct ReasonBody {
+    reason: String,
+}
+
+/// Terminate (解约) an active contract, with the reason.
+#[utoipa::path(post, path = "/v1/contracts/{id}/terminate", tag = "contracts",
+    params(("id" = String, Path, description = "Contract id")),
+    request_body = ReasonBody,
+    responses((status = 200, body = Contract), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "Not active", body = Problem), (status = 422, description = "No reason", body = Problem)))]
+async fn terminate_contract(
+    State(k): State<Arc<Kernel>>,
+    Caller(who): Caller,
+    AppPath(id): AppPath<String>,
+    AppJson(body): AppJson<ReasonBody>,
+) -> Result<Json<Contract>, ApiError> {
+    Ok(Json(k.terminate(&who, &id, &body.reason).await?))
+}
+
+/// Record the resident's objection to the automatic renewal of the basic
+/// package at the end of the period (不续约).
+#[utoipa::path(post, path = "/v1/contracts/{id}/renewal-objection", tag = "contracts",
+    params(("id" = String, Path, description = "Contract id")),
+    request_body = ReasonBody,
+    responses((status = 200, body = Contract), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "Not active", body = Problem), (status = 422, description = "No reason", body = Problem)))]
+async fn object_to_renewal(
+    State(k): State<Arc<Kernel>>,
+    Caller(who): Caller,
+    AppPath(id): AppPath<String>,
+    AppJson(body): AppJson<ReasonBody>,
+) -> Result<Json<Contract>, ApiError> {
+    Ok(Json(k.object_to_renewal(&who, &id, &body.reason).await?))
 }

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::contracts::SignError;
+use crate::contracts::{LifecycleError, SignError};
 use crate::kernel::KernelError;
 use crate::plugins::PluginError;
 use crate::tokens::TokenError;
@@ -36,20 +36,12 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, slug: &'static str, detail: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            slug,
-            detail: detail.into(),
-        }
+        ApiError { status, slug, detail: detail.into() }
     }
 
     fn internal(error: &dyn std::error::Error) -> Self {
         tracing::error!(error = %error, "internal error");
-        ApiError::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "the kernel failed; the details are in its log",
-        )
+        ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the kernel failed; the details are in its log")
     }
 }
 
@@ -62,15 +54,11 @@ impl IntoResponse for ApiError {
             detail: self.detail,
         };
         let mut response = (self.status, axum::Json(problem)).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            header::HeaderValue::from_static("application/problem+json"),
-        );
+        response
+            .headers_mut()
+            .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
         if self.status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Bearer"),
-            );
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
         }
         response
     }
@@ -83,24 +71,28 @@ impl From<KernelError> for ApiError {
             // 403: the policies said no.
             KernelError::Denied(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail),
             // 404: the id names nothing.
-            KernelError::NotFound { .. } => {
-                ApiError::new(StatusCode::NOT_FOUND, "not-found", detail)
-            }
+            KernelError::NotFound { .. } => ApiError::new(StatusCode::NOT_FOUND, "not-found", detail),
             // 422: the resident's data breaks a rule.
-            KernelError::Resident(_) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-resident", detail)
-            }
+            KernelError::Resident(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-resident", detail),
             // 409: the same person again.
-            KernelError::DuplicateResident => {
-                ApiError::new(StatusCode::CONFLICT, "duplicate-resident", detail)
-            }
+            KernelError::DuplicateResident => ApiError::new(StatusCode::CONFLICT, "duplicate-resident", detail),
             // 409: another contract holds the place; 422: the choice breaks a signing rule.
             KernelError::Sign(SignError::AlreadySigned { .. }) => {
                 ApiError::new(StatusCode::CONFLICT, "already-signed", detail)
             }
-            KernelError::Sign(_) => {
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "signing-rule", detail)
+            KernelError::Sign(SignError::HouseholdHasOtherDoctor { .. }) => {
+                ApiError::new(StatusCode::CONFLICT, "household-has-doctor", detail)
             }
+            KernelError::Sign(SignError::TeamFull { .. }) => ApiError::new(StatusCode::CONFLICT, "team-full", detail),
+            KernelError::Sign(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "signing-rule", detail),
+            // 409: the contract is no longer active; 422: the change breaks a rule.
+            KernelError::Lifecycle(LifecycleError::NotActive { .. }) => {
+                ApiError::new(StatusCode::CONFLICT, "not-active", detail)
+            }
+            KernelError::Lifecycle(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "lifecycle-rule", detail),
+            // 422: the team's composition breaks a rule; 409: the id is taken.
+            KernelError::Team(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "team-rule", detail),
+            KernelError::DuplicateId(_) => ApiError::new(StatusCode::CONFLICT, "duplicate-id", detail),
             KernelError::Plugin(e) => e.into(),
             KernelError::Store(e) => ApiError::internal(&e),
         }
@@ -130,22 +122,14 @@ impl From<PluginError> for ApiError {
 impl From<TokenError> for ApiError {
     fn from(error: TokenError) -> Self {
         // 401: no token, or not one this kernel signed.
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "unauthenticated",
-            error.to_string(),
-        )
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthenticated", error.to_string())
     }
 }
 
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         // 400 for unreadable JSON, 415 for the wrong content type, 422 for JSON of the wrong shape.
-        ApiError::new(
-            rejection.status(),
-            "bad-request-body",
-            rejection.body_text(),
-        )
+        ApiError::new(rejection.status(), "bad-request-body", rejection.body_text())
     }
 }
 

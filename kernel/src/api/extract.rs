@@ -34,15 +34,8 @@ impl FromRequestParts<Arc<Kernel>> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, kernel: &Arc<Kernel>) -> Result<Self, ApiError> {
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .ok_or(TokenError::Missing)?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .ok_or(TokenError::Missing)?;
+        let header = parts.headers.get(AUTHORIZATION).ok_or(TokenError::Missing)?;
+        let token = header.to_str().ok().and_then(|h| h.strip_prefix("Bearer ")).ok_or(TokenError::Missing)?;
         Ok(Caller(kernel.tokens.verify(token.trim())?))
     }
 }

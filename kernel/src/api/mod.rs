@@ -47,12 +47,7 @@ impl Modify for BearerAuth {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
         );
     }
 }
@@ -67,17 +62,8 @@ pub fn router(kernel: Arc<Kernel>) -> axum::Router {
         .split_for_parts();
     let openapi = Arc::new(openapi);
     router
-        .route(
-            "/openapi.json",
-            axum::routing::get(move || async move { Json(openapi.as_ref().clone()) }),
-        )
-        .fallback(|| async {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                "not-found",
-                "no such endpoint; see /openapi.json",
-            )
-        })
+        .route("/openapi.json", axum::routing::get(move || async move { Json(openapi.as_ref().clone()) }))
+        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such endpoint; see /openapi.json") })
         .layer(TraceLayer::new_for_http())
         .with_state(kernel)
 }
@@ -95,11 +81,6 @@ struct Health {
 async fn healthz(State(kernel): State<Arc<Kernel>>) -> impl IntoResponse {
     match kernel.store.ping().await {
         Ok(()) => Json(Health { status: "ok" }).into_response(),
-        Err(e) => ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "database-unavailable",
-            e.to_string(),
-        )
-        .into_response(),
+        Err(e) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "database-unavailable", e.to_string()).into_response(),
     }
 }

@@ -4,15 +4,17 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
-use serde::Serialize;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, Problem};
-use super::extract::{AppPath, Caller};
+use super::extract::{AppJson, AppPath, Caller};
 use crate::Kernel;
-use crate::org::{County, Team};
+use crate::kernel::NewTeam;
+use crate::org::{County, Member, Membership, Team};
 use crate::plugins::{Package, PluginInfo};
 
 pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
@@ -20,7 +22,8 @@ pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
         .routes(routes!(list_counties))
         .routes(routes!(get_county))
         .routes(routes!(get_packages))
-        .routes(routes!(list_teams))
+        .routes(routes!(list_teams, create_team))
+        .routes(routes!(register_member))
 }
 
 /// The counties the caller may see.
@@ -28,10 +31,7 @@ pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
     (status = 200, body = Vec<County>),
     (status = 401, body = Problem),
 ))]
-async fn list_counties(
-    State(k): State<Arc<Kernel>>,
-    Caller(who): Caller,
-) -> Result<Json<Vec<County>>, ApiError> {
+async fn list_counties(State(k): State<Arc<Kernel>>, Caller(who): Caller) -> Result<Json<Vec<County>>, ApiError> {
     Ok(Json(k.counties(&who).await?))
 }
 
@@ -65,11 +65,7 @@ async fn get_packages(
     AppPath(code): AppPath<String>,
 ) -> Result<Json<CatalogueView>, ApiError> {
     let c = k.catalogue(&who, &code).await?;
-    Ok(Json(CatalogueView {
-        plugin: c.plugin,
-        plugin_hash: c.plugin_hash,
-        packages: c.packages,
-    }))
+    Ok(Json(CatalogueView { plugin: c.plugin, plugin_hash: c.plugin_hash, packages: c.packages }))
 }
 
 #[utoipa::path(get, path = "/v1/counties/{code}/teams", tag = "organisation",
@@ -81,4 +77,55 @@ async fn list_teams(
     AppPath(code): AppPath<String>,
 ) -> Result<Json<Vec<Team>>, ApiError> {
     Ok(Json(k.teams(&who, &code).await?))
+}
+
+/// A team to form: exactly one member with role `gp_leader`, who must be a
+/// licensed general practitioner.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct NewTeamBody {
+    institution_id: String,
+    name: String,
+    members: Vec<Membership>,
+    /// Households the team may sign in a period (default 4,000).
+    capacity_households: Option<i64>,
+    /// Residents the team may sign in a period (default 12,000).
+    capacity_residents: Option<i64>,
+}
+
+/// Form a family-doctor team (组建团队).
+#[utoipa::path(post, path = "/v1/counties/{code}/teams", tag = "organisation",
+    params(("code" = String, Path, description = "GB/T 2260 division code")),
+    request_body = NewTeamBody,
+    responses((status = 201, body = Team), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, description = "The leader is not a licensed GP, or another rule of team composition", body = Problem)))]
+async fn create_team(
+    State(k): State<Arc<Kernel>>,
+    Caller(who): Caller,
+    AppPath(code): AppPath<String>,
+    AppJson(body): AppJson<NewTeamBody>,
+) -> Result<(StatusCode, Json<Team>), ApiError> {
+    let new = NewTeam {
+        institution_id: body.institution_id,
+        name: body.name,
+        members: body.members,
+        capacity_households: body.capacity_households,
+        capacity_residents: body.capacity_residents,
+    };
+    Ok((StatusCode::CREATED, Json(k.create_team(&who, &code, new).await?)))
+}
+
+/// Register a health worker of the county (the county code is the path's).
+#[utoipa::path(post, path = "/v1/counties/{code}/members", tag = "organisation",
+    params(("code" = String, Path, description = "GB/T 2260 division code")),
+    request_body = Member,
+    responses((status = 201, body = Member), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "The member id is taken", body = Problem)))]
+async fn register_member(
+    State(k): State<Arc<Kernel>>,
+    Caller(who): Caller,
+    AppPath(code): AppPath<String>,
+    AppJson(member): AppJson<Member>,
+) -> Result<(StatusCode, Json<Member>), ApiError> {
+    Ok((StatusCode::CREATED, Json(k.register_member(&who, &code, member).await?)))
 }

@@ -15,15 +15,13 @@ use super::error::{ApiError, Problem};
 use super::extract::{AppJson, AppPath, AppQuery, Caller};
 use crate::Kernel;
 use crate::kernel::{NewResident, today};
-use crate::residents::{Resident, Sex, Tag, Tags};
+use crate::residents::{RecordedTags, Resident, Sex, Tag, TagRecord, Tags};
 
 pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
-    OpenApiRouter::new()
-        .routes(routes!(list_residents, register_resident))
-        .routes(routes!(get_resident))
+    OpenApiRouter::new().routes(routes!(list_residents, register_resident)).routes(routes!(get_resident))
 }
 
-/// A resident as the API shows them: the citizen ID is always masked.
+/// A resident as the API shows them: the citizen ID and phone are masked.
 #[derive(Serialize, ToSchema)]
 pub(super) struct ResidentView {
     id: String,
@@ -37,10 +35,13 @@ pub(super) struct ResidentView {
     birth_date: Date,
     /// Age in whole years today.
     age: u8,
+    household_id: Option<String>,
+    /// Masked: `138****5678`.
+    phone: Option<String>,
     /// Population tags today: recorded ones plus those derived from age.
     tags: Tags,
-    /// Tags recorded by the team or imported.
-    recorded_tags: Tags,
+    /// Tags recorded by the team or imported, with when and where from.
+    recorded_tags: RecordedTags,
 }
 
 impl From<Resident> for ResidentView {
@@ -52,12 +53,25 @@ impl From<Resident> for ResidentView {
             birth_date: r.birth_date(),
             age: r.age_on(today),
             tags: r.tags_on(today),
+            phone: r.phone.as_deref().map(mask_phone),
             id: r.id,
             county_code: r.county_code,
             name: r.name,
+            household_id: r.household_id,
             recorded_tags: r.recorded_tags,
         }
     }
+}
+
+/// Keeps the first three and last four characters.
+fn mask_phone(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    if chars.len() <= 7 {
+        return "*".repeat(chars.len());
+    }
+    let head: String = chars.iter().take(3).collect();
+    let tail: String = chars.iter().skip(chars.len() - 4).collect();
+    format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -85,9 +99,7 @@ async fn list_residents(
             format!("limit must be 1 to 500, not {limit}"),
         ));
     }
-    let residents = k
-        .residents(&who, &code, page.after.as_deref(), limit)
-        .await?;
+    let residents = k.residents(&who, &code, page.after.as_deref(), limit).await?;
     Ok(Json(residents.into_iter().map(Into::into).collect()))
 }
 
@@ -98,7 +110,11 @@ struct NewResidentBody {
     name: String,
     /// 18-character citizen ID (GB 11643); birth date and sex come from it.
     citizen_id: String,
-    /// Recorded population tags (not `elderly` or `child`, which follow from age).
+    /// The household (户) the resident belongs to.
+    household_id: Option<String>,
+    phone: Option<String>,
+    /// Recorded population tags (not `elderly` or `child`, which follow from
+    /// age), recorded as of today.
     #[serde(default)]
     tags: Vec<Tag>,
 }
@@ -118,10 +134,17 @@ async fn register_resident(
     AppPath(code): AppPath<String>,
     AppJson(body): AppJson<NewResidentBody>,
 ) -> Result<(StatusCode, Json<ResidentView>), ApiError> {
+    let recorded_on = today();
+    let tags = body
+        .tags
+        .into_iter()
+        .map(|t| (t, TagRecord { recorded_on, source: format!("registration by {}", who.subject) }));
     let new = NewResident {
         name: body.name,
         citizen_id: body.citizen_id,
-        recorded_tags: body.tags.into_iter().collect(),
+        household_id: body.household_id,
+        phone: body.phone,
+        recorded_tags: tags.collect(),
     };
     let resident = k.register_resident(&who, &code, new).await?;
     Ok((StatusCode::CREATED, Json(resident.into())))
@@ -136,4 +159,13 @@ async fn get_resident(
     AppPath(id): AppPath<String>,
 ) -> Result<Json<ResidentView>, ApiError> {
     Ok(Json(k.resident(&who, &id).await?.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn phones_are_masked_in_the_middle() {
+        assert_eq!(super::mask_phone("13812345678"), "138****5678");
+        assert_eq!(super::mask_phone("12345"), "*****");
+    }
 }

@@ -12,8 +12,8 @@ use std::path::Path;
 use std::str::FromStr;
 
 use cedar_policy::{
-    Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet,
-    Request, RestrictedExpression, Schema, ValidationMode, Validator,
+    Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet, Request,
+    RestrictedExpression, Schema, ValidationMode, Validator,
 };
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -60,8 +60,12 @@ pub enum Action {
     ListResidents,
     RegisterResident,
     ReadResident,
+    ManageTeams,
     SignContract,
     ReadContract,
+    SwitchTeam,
+    TerminateContract,
+    ObjectToRenewal,
 }
 
 impl Action {
@@ -73,8 +77,12 @@ impl Action {
             Action::ListResidents => "ListResidents",
             Action::RegisterResident => "RegisterResident",
             Action::ReadResident => "ReadResident",
+            Action::ManageTeams => "ManageTeams",
             Action::SignContract => "SignContract",
             Action::ReadContract => "ReadContract",
+            Action::SwitchTeam => "SwitchTeam",
+            Action::TerminateContract => "TerminateContract",
+            Action::ObjectToRenewal => "ObjectToRenewal",
         }
     }
 }
@@ -82,19 +90,9 @@ impl Action {
 /// What an action is done to, with the facts policies look at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resource<'a> {
-    County {
-        code: &'a str,
-    },
-    Resident {
-        id: &'a str,
-        county: &'a str,
-    },
-    Contract {
-        id: &'a str,
-        county: &'a str,
-        team: &'a str,
-        resident: &'a str,
-    },
+    County { code: &'a str },
+    Resident { id: &'a str, county: &'a str },
+    Contract { id: &'a str, county: &'a str, team: &'a str, resident: &'a str },
 }
 
 /// The policies refused; says what was asked, for the person refused.
@@ -131,43 +129,27 @@ pub struct Authorizer {
 
 impl fmt::Debug for Authorizer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "Authorizer({} policies)",
-            self.policies.policies().count()
-        )
+        write!(f, "Authorizer({} policies)", self.policies.policies().count())
     }
 }
 
 impl Authorizer {
     /// The schema and policies compiled into the kernel from `policies/`.
     pub fn bundled() -> Result<Self, PolicyError> {
-        Self::from_files(
-            crate::bundled::POLICY_FILES
-                .iter()
-                .map(|(n, t)| ((*n).to_owned(), (*t).to_owned())),
-        )
+        Self::from_files(crate::bundled::POLICY_FILES.iter().map(|(n, t)| ((*n).to_owned(), (*t).to_owned())))
     }
 
     /// Every `.cedarschema` and `.cedar` file of a folder.
     pub fn from_dir(dir: &Path) -> Result<Self, PolicyError> {
-        let read_error = |e: std::io::Error| PolicyError::Read {
-            path: dir.display().to_string(),
-            message: e.to_string(),
-        };
+        let read_error =
+            |e: std::io::Error| PolicyError::Read { path: dir.display().to_string(), message: e.to_string() };
         let mut files = Vec::new();
         for entry in std::fs::read_dir(dir).map_err(read_error)? {
             let path = entry.map_err(read_error)?.path();
-            let is_cedar = matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("cedar" | "cedarschema")
-            );
+            let is_cedar = matches!(path.extension().and_then(|e| e.to_str()), Some("cedar" | "cedarschema"));
             if is_cedar {
                 let text = std::fs::read_to_string(&path).map_err(read_error)?;
-                let name = path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 files.push((name, text));
             }
         }
@@ -177,51 +159,32 @@ impl Authorizer {
 
     /// Parses and validates (strict mode). Policies are named
     /// `file.cedar#id`, where `id` is the `@id` annotation or the position.
-    pub fn from_files(
-        files: impl IntoIterator<Item = (String, String)>,
-    ) -> Result<Self, PolicyError> {
-        let (schemas, policy_files): (Vec<_>, Vec<_>) = files
-            .into_iter()
-            .partition(|(n, _)| n.ends_with(".cedarschema"));
+    pub fn from_files(files: impl IntoIterator<Item = (String, String)>) -> Result<Self, PolicyError> {
+        let (schemas, policy_files): (Vec<_>, Vec<_>) =
+            files.into_iter().partition(|(n, _)| n.ends_with(".cedarschema"));
         let [(schema_file, schema_text)] = schemas.as_slice() else {
             return Err(PolicyError::NoSchema);
         };
         let schema = Schema::from_cedarschema_str(schema_text)
             .map(|(schema, _warnings)| schema)
-            .map_err(|e| PolicyError::Schema {
-                file: schema_file.clone(),
-                message: cedar_message(&e),
-            })?;
+            .map_err(|e| PolicyError::Schema { file: schema_file.clone(), message: cedar_message(&e) })?;
 
         let mut policies = PolicySet::new();
         for (file, text) in &policy_files {
-            let parsed = PolicySet::from_str(text).map_err(|e| PolicyError::Parse {
-                file: file.clone(),
-                message: cedar_message(&e),
-            })?;
+            let parsed = PolicySet::from_str(text)
+                .map_err(|e| PolicyError::Parse { file: file.clone(), message: cedar_message(&e) })?;
             for (position, policy) in parsed.policies().enumerate() {
-                let local = policy
-                    .annotation("id")
-                    .map_or_else(|| position.to_string(), str::to_owned);
+                let local = policy.annotation("id").map_or_else(|| position.to_string(), str::to_owned);
                 let id = format!("{file}#{local}");
-                policies
-                    .add(policy.new_id(PolicyId::new(&id)))
-                    .map_err(|_| PolicyError::DuplicateId(id.clone()))?;
+                policies.add(policy.new_id(PolicyId::new(&id))).map_err(|_| PolicyError::DuplicateId(id.clone()))?;
             }
         }
 
         let result = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
         if let Some(error) = result.validation_errors().next() {
-            return Err(PolicyError::Invalid {
-                policy: error.policy_id().to_string(),
-                message: cedar_message(error),
-            });
+            return Err(PolicyError::Invalid { policy: error.policy_id().to_string(), message: cedar_message(error) });
         }
-        Ok(Authorizer {
-            schema,
-            policies,
-            cedar: cedar_policy::Authorizer::new(),
-        })
+        Ok(Authorizer { schema, policies, cedar: cedar_policy::Authorizer::new() })
     }
 
     pub fn policy_count(&self) -> usize {
@@ -230,16 +193,8 @@ impl Authorizer {
 
     /// Allowed, or denied with what was asked. Errors building the request
     /// (a fact that does not fit the schema) deny too: default deny.
-    pub fn decide(
-        &self,
-        principal: &Principal,
-        action: Action,
-        resource: &Resource<'_>,
-    ) -> Result<(), Denied> {
-        let denied = || Denied {
-            action: action.name(),
-            resource: describe(resource),
-        };
+    pub fn decide(&self, principal: &Principal, action: Action, resource: &Resource<'_>) -> Result<(), Denied> {
+        let denied = || Denied { action: action.name(), resource: describe(resource) };
         let mut entities = vec![principal_entity(principal).ok_or_else(denied)?];
         let resource_uid = resource_entity(resource, &mut entities).ok_or_else(denied)?;
         let Ok(entities) = Entities::from_entities(entities, Some(&self.schema)) else {
@@ -253,11 +208,7 @@ impl Authorizer {
             Some(&self.schema),
         )
         .map_err(|_| denied())?;
-        match self
-            .cedar
-            .is_authorized(&request, &self.policies, &entities)
-            .decision()
-        {
+        match self.cedar.is_authorized(&request, &self.policies, &entities).decision() {
             Decision::Allow => Ok(()),
             Decision::Deny => Err(denied()),
         }
@@ -284,10 +235,7 @@ fn describe(resource: &Resource<'_>) -> String {
 }
 
 fn uid(type_name: &str, id: &str) -> Option<EntityUid> {
-    Some(EntityUid::from_type_name_and_id(
-        EntityTypeName::from_str(type_name).ok()?,
-        EntityId::new(id),
-    ))
+    Some(EntityUid::from_type_name_and_id(EntityTypeName::from_str(type_name).ok()?, EntityId::new(id)))
 }
 
 fn entity_ref(type_name: &str, id: &str) -> Option<RestrictedExpression> {
@@ -303,20 +251,11 @@ fn principal_entity(p: &Principal) -> Option<Entity> {
     match p.role {
         Role::RegionalAdmin => {}
         Role::CountyAdmin => {
-            attrs.insert(
-                "county".into(),
-                entity_ref("Qianyue::County", p.county.as_deref()?)?,
-            );
+            attrs.insert("county".into(), entity_ref("Qianyue::County", p.county.as_deref()?)?);
         }
         Role::TeamMember => {
-            attrs.insert(
-                "county".into(),
-                entity_ref("Qianyue::County", p.county.as_deref()?)?,
-            );
-            attrs.insert(
-                "team".into(),
-                entity_ref("Qianyue::Team", p.team.as_deref()?)?,
-            );
+            attrs.insert("county".into(), entity_ref("Qianyue::County", p.county.as_deref()?)?);
+            attrs.insert("team".into(), entity_ref("Qianyue::Team", p.team.as_deref()?)?);
         }
     }
     Entity::new(principal_uid(p)?, attrs, HashSet::new()).ok()
@@ -325,30 +264,18 @@ fn principal_entity(p: &Principal) -> Option<Entity> {
 /// Adds the resource's entity (with its parents) and returns its UID.
 fn resource_entity(resource: &Resource<'_>, entities: &mut Vec<Entity>) -> Option<EntityUid> {
     let (uid, attrs, parents) = match *resource {
-        Resource::County { code } => (
-            uid("Qianyue::County", code)?,
-            HashMap::new(),
-            HashSet::new(),
-        ),
+        Resource::County { code } => (uid("Qianyue::County", code)?, HashMap::new(), HashSet::new()),
         Resource::Resident { id, county } => (
             uid("Qianyue::Resident", id)?,
             HashMap::from([("county".into(), entity_ref("Qianyue::County", county)?)]),
             HashSet::from([uid("Qianyue::County", county)?]),
         ),
-        Resource::Contract {
-            id,
-            county,
-            team,
-            resident,
-        } => (
+        Resource::Contract { id, county, team, resident } => (
             uid("Qianyue::Contract", id)?,
             HashMap::from([
                 ("county".into(), entity_ref("Qianyue::County", county)?),
                 ("team".into(), entity_ref("Qianyue::Team", team)?),
-                (
-                    "resident".into(),
-                    entity_ref("Qianyue::Resident", resident)?,
-                ),
+                ("resident".into(), entity_ref("Qianyue::Resident", resident)?),
             ]),
             HashSet::from([uid("Qianyue::Team", team)?, uid("Qianyue::County", county)?]),
         ),

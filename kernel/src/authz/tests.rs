@@ -4,12 +4,7 @@ const PEI: &str = "320322";
 const FENG: &str = "320321";
 
 fn person(role: Role, county: Option<&str>, team: Option<&str>) -> Principal {
-    Principal {
-        subject: "someone".into(),
-        role,
-        county: county.map(Into::into),
-        team: team.map(Into::into),
-    }
+    Principal { subject: "someone".into(), role, county: county.map(Into::into), team: team.map(Into::into) }
 }
 
 fn regional() -> Principal {
@@ -23,12 +18,7 @@ fn member(county: &str, team: &str) -> Principal {
 }
 
 fn contract<'a>(county: &'a str, team: &'a str) -> Resource<'a> {
-    Resource::Contract {
-        id: "c1",
-        county,
-        team,
-        resident: "r1",
-    }
+    Resource::Contract { id: "c1", county, team, resident: "r1" }
 }
 
 /// One decision against the bundled policies.
@@ -36,160 +26,52 @@ fn contract<'a>(county: &'a str, team: &'a str) -> Resource<'a> {
 fn check(principal: Principal, action: Action, resource: Resource<'_>, allowed: bool) {
     let authorizer = Authorizer::bundled().expect("bundled policies are valid");
     let decision = authorizer.decide(&principal, action, &resource);
-    assert_eq!(
-        decision.is_ok(),
-        allowed,
-        "{principal:?} {action:?} {resource:?}: {decision:?}"
-    );
+    assert_eq!(decision.is_ok(), allowed, "{principal:?} {action:?} {resource:?}: {decision:?}");
 }
 
 #[test]
 fn regional_admins_read_every_county_but_do_not_sign() {
-    check(
-        regional(),
-        Action::ReadResident,
-        Resource::Resident {
-            id: "r1",
-            county: FENG,
-        },
-        true,
-    );
-    check(
-        regional(),
-        Action::ViewCatalogue,
-        Resource::County { code: PEI },
-        true,
-    );
+    check(regional(), Action::ReadResident, Resource::Resident { id: "r1", county: FENG }, true);
+    check(regional(), Action::ViewCatalogue, Resource::County { code: PEI }, true);
     check(regional(), Action::SignContract, contract(PEI, "t1"), false);
-    check(
-        regional(),
-        Action::RegisterResident,
-        Resource::County { code: PEI },
-        false,
-    );
+    check(regional(), Action::RegisterResident, Resource::County { code: PEI }, false);
 }
 
 #[test]
 fn county_admins_stay_in_their_county() {
-    check(
-        county_admin(PEI),
-        Action::ReadResident,
-        Resource::Resident {
-            id: "r1",
-            county: PEI,
-        },
-        true,
-    );
-    check(
-        county_admin(PEI),
-        Action::ReadResident,
-        Resource::Resident {
-            id: "r1",
-            county: FENG,
-        },
-        false,
-    );
-    check(
-        county_admin(PEI),
-        Action::ListResidents,
-        Resource::County { code: FENG },
-        false,
-    );
-    check(
-        county_admin(PEI),
-        Action::RegisterResident,
-        Resource::County { code: PEI },
-        true,
-    );
-    check(
-        county_admin(PEI),
-        Action::RegisterResident,
-        Resource::County { code: FENG },
-        false,
-    );
-    check(
-        county_admin(PEI),
-        Action::ReadContract,
-        contract(PEI, "t1"),
-        true,
-    );
-    check(
-        county_admin(PEI),
-        Action::ReadContract,
-        contract(FENG, "t9"),
-        false,
-    );
+    check(county_admin(PEI), Action::ReadResident, Resource::Resident { id: "r1", county: PEI }, true);
+    check(county_admin(PEI), Action::ReadResident, Resource::Resident { id: "r1", county: FENG }, false);
+    check(county_admin(PEI), Action::ListResidents, Resource::County { code: FENG }, false);
+    check(county_admin(PEI), Action::RegisterResident, Resource::County { code: PEI }, true);
+    check(county_admin(PEI), Action::RegisterResident, Resource::County { code: FENG }, false);
+    check(county_admin(PEI), Action::ReadContract, contract(PEI, "t1"), true);
+    check(county_admin(PEI), Action::ReadContract, contract(FENG, "t9"), false);
 }
 
 #[test]
 fn team_members_sign_only_for_their_own_team() {
-    check(
-        member(PEI, "t1"),
-        Action::SignContract,
-        contract(PEI, "t1"),
-        true,
-    );
-    check(
-        member(PEI, "t1"),
-        Action::SignContract,
-        contract(PEI, "t2"),
-        false,
-    );
-    check(
-        member(PEI, "t1"),
-        Action::ReadContract,
-        contract(PEI, "t1"),
-        true,
-    );
-    check(
-        member(PEI, "t1"),
-        Action::ReadContract,
-        contract(PEI, "t2"),
-        false,
-    );
+    check(member(PEI, "t1"), Action::SignContract, contract(PEI, "t1"), true);
+    check(member(PEI, "t1"), Action::SignContract, contract(PEI, "t2"), false);
+    check(member(PEI, "t1"), Action::ReadContract, contract(PEI, "t1"), true);
+    check(member(PEI, "t1"), Action::ReadContract, contract(PEI, "t2"), false);
 }
 
 #[test]
 fn team_members_never_sign_across_counties() {
     // Even for their own team's id, a resident of another county is refused.
-    check(
-        member(PEI, "t1"),
-        Action::SignContract,
-        contract(FENG, "t1"),
-        false,
-    );
-    check(
-        member(PEI, "t1"),
-        Action::ReadResident,
-        Resource::Resident {
-            id: "r1",
-            county: FENG,
-        },
-        false,
-    );
+    check(member(PEI, "t1"), Action::SignContract, contract(FENG, "t1"), false);
+    check(member(PEI, "t1"), Action::ReadResident, Resource::Resident { id: "r1", county: FENG }, false);
 }
 
 #[test]
 fn a_principal_missing_its_county_is_denied() {
-    check(
-        person(Role::CountyAdmin, None, None),
-        Action::ReadCounty,
-        Resource::County { code: PEI },
-        false,
-    );
-    check(
-        person(Role::TeamMember, Some(PEI), None),
-        Action::ReadCounty,
-        Resource::County { code: PEI },
-        false,
-    );
+    check(person(Role::CountyAdmin, None, None), Action::ReadCounty, Resource::County { code: PEI }, false);
+    check(person(Role::TeamMember, Some(PEI), None), Action::ReadCounty, Resource::County { code: PEI }, false);
 }
 
 fn bundled_with(file: &str, text: &str) -> Vec<(String, String)> {
-    let mut files: Vec<(String, String)> = crate::bundled::POLICY_FILES
-        .iter()
-        .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
-        .collect();
+    let mut files: Vec<(String, String)> =
+        crate::bundled::POLICY_FILES.iter().map(|(n, t)| ((*n).to_owned(), (*t).to_owned())).collect();
     files.push((file.to_owned(), text.to_owned()));
     files
 }
@@ -197,22 +79,15 @@ fn bundled_with(file: &str, text: &str) -> Vec<(String, String)> {
 #[test]
 fn an_invalid_policy_is_refused_with_its_name_and_cedars_message() {
     let bad = r#"@id("typo") permit (principal is Qianyue::CountyAdmin, action, resource) when { resource in principal.contry };"#;
-    let error = Authorizer::from_files(bundled_with("bad.cedar", bad))
-        .unwrap_err()
-        .to_string();
+    let error = Authorizer::from_files(bundled_with("bad.cedar", bad)).unwrap_err().to_string();
     assert!(error.contains("bad.cedar#typo"), "{error}");
     assert!(error.contains("contry"), "{error}");
 }
 
 #[test]
 fn a_policy_that_does_not_parse_names_its_file() {
-    let error = Authorizer::from_files(bundled_with("broken.cedar", "permit (principal,"))
-        .unwrap_err()
-        .to_string();
-    assert!(
-        error.starts_with("`broken.cedar` cannot be parsed"),
-        "{error}"
-    );
+    let error = Authorizer::from_files(bundled_with("broken.cedar", "permit (principal,")).unwrap_err().to_string();
+    assert!(error.starts_with("`broken.cedar` cannot be parsed"), "{error}");
 }
 
 #[test]
@@ -220,27 +95,18 @@ fn two_policies_with_one_id_are_refused() {
     let text = r#"@id("x") permit (principal is Qianyue::RegionalAdmin, action == Qianyue::Action::"ReadCounty", resource);
 @id("x") permit (principal is Qianyue::RegionalAdmin, action == Qianyue::Action::"ReadCounty", resource);"#;
     let error = Authorizer::from_files(bundled_with("twice.cedar", text)).unwrap_err();
-    assert!(
-        matches!(error, PolicyError::DuplicateId(ref id) if id == "twice.cedar#x"),
-        "{error}"
-    );
+    assert!(matches!(error, PolicyError::DuplicateId(ref id) if id == "twice.cedar#x"), "{error}");
 }
 
 #[test]
 fn the_schema_is_required() {
     let files = vec![("a.cedar".to_owned(), String::new())];
-    assert!(matches!(
-        Authorizer::from_files(files),
-        Err(PolicyError::NoSchema)
-    ));
+    assert!(matches!(Authorizer::from_files(files), Err(PolicyError::NoSchema)));
 }
 
 #[test]
 fn the_policy_folder_on_disk_matches_the_bundled_set() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
     let from_disk = Authorizer::from_dir(&dir).unwrap();
-    assert_eq!(
-        from_disk.policy_count(),
-        Authorizer::bundled().unwrap().policy_count()
-    );
+    assert_eq!(from_disk.policy_count(), Authorizer::bundled().unwrap().policy_count());
 }

@@ -1,13 +1,14 @@
 //! Contracts (签约协议): a resident's agreement with one team for one service
 //! period, and the priced packages it bundles.
 //!
-//! Owns the signing rules that need no I/O: which package choices are valid
-//! (exactly one basic package; personalised packages only with the basic
-//! package they are bundled with) and what a signed contract records. It must
-//! not call plugins or the database itself: the kernel passes in the
-//! catalogue and the plugin's quotes.
+//! Owns the rules that need no I/O: which package choices are valid (exactly
+//! one basic package; personalised packages only with the basic package they
+//! are bundled with), what a contract records, its states and the events that
+//! move it between them — and the fold that rebuilds a contract from its
+//! events. It must not call plugins or the database itself: the kernel passes
+//! in the catalogue, the plugin's quotes and the stored facts.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use time::{Date, Month};
 use utoipa::ToSchema;
@@ -16,7 +17,7 @@ use crate::plugins::{Fen, Package, PackageKind, Quote};
 use crate::residents::Tags;
 
 /// A service period (服务周期): one calendar year.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 pub struct Period {
     pub year: i32,
 }
@@ -33,30 +34,43 @@ impl Period {
     pub fn end(self) -> Date {
         Date::from_calendar_date(self.year, Month::December, 31).unwrap_or(Date::MAX)
     }
+
+    pub fn next(self) -> Period {
+        Period { year: self.year + 1 }
+    }
 }
 
 /// Where a contract is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ContractStatus {
+    /// In force for its period.
     Active,
+    /// Ended early by the resident or the team, with a reason (解约).
+    Terminated,
+    /// Its period is over; a renewed contract may follow it.
+    Expired,
 }
 
 impl ContractStatus {
+    const ALL: [ContractStatus; 3] = [ContractStatus::Active, ContractStatus::Terminated, ContractStatus::Expired];
+
     pub fn name(self) -> &'static str {
         match self {
             ContractStatus::Active => "active",
+            ContractStatus::Terminated => "terminated",
+            ContractStatus::Expired => "expired",
         }
     }
 
     pub fn from_name(name: &str) -> Option<Self> {
-        (name == "active").then_some(ContractStatus::Active)
+        Self::ALL.into_iter().find(|s| s.name() == name)
     }
 }
 
 /// One priced package of a contract, with the facts it was priced from, so
 /// the price can be reproduced from the plugin version that made it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ContractLine {
     pub package_code: String,
     pub package_name: String,
@@ -72,14 +86,30 @@ pub struct ContractLine {
 }
 
 /// A signed contract.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Contract {
     pub id: String,
     pub resident_id: String,
+    /// The resident's household when signed; it has one family doctor at a time.
+    pub household_id: Option<String>,
     pub team_id: String,
+    /// The team's institution: a switch of doctor stays within it.
+    pub institution_id: String,
     pub county_code: String,
     pub period: Period,
     pub status: ContractStatus,
+    /// When it stopped being active, if it did.
+    #[serde(default, with = "crate::iso_date::option")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub ended_on: Option<Date>,
+    pub end_reason: Option<String>,
+    /// The resident objected to the automatic renewal of the basic package.
+    #[serde(default)]
+    pub renewal_objected: bool,
+    /// The contract of the previous period this one renews.
+    pub renewed_from: Option<String>,
+    /// The group contract (functional community) it was signed under.
+    pub group_id: Option<String>,
     /// ISO 8601 date of signing.
     #[serde(with = "crate::iso_date")]
     #[schema(value_type = String, format = Date)]
@@ -112,22 +142,128 @@ pub enum SignError {
     NoBasicPackage,
     #[error("a contract has exactly one basic package, and both `{0}` and `{1}` were chosen")]
     SeveralBasicPackages(String, String),
-    #[error(
-        "personalised package `{package}` comes with basic package `{basic}`, which was not chosen"
-    )]
+    #[error("personalised package `{package}` comes with basic package `{basic}`, which was not chosen")]
     NotBundled { package: String, basic: String },
     #[error("the resident cannot have package `{package}`: {reason}")]
     NotEligible { package: String, reason: String },
-    #[error(
-        "team `{team}` works in county {team_county}, the resident is registered in county {resident_county}"
-    )]
-    TeamInOtherCounty {
-        team: String,
-        team_county: String,
-        resident_county: String,
-    },
+    #[error("team `{team}` works in county {team_county}, the resident is registered in county {resident_county}")]
+    TeamInOtherCounty { team: String, team_county: String, resident_county: String },
     #[error("the resident already has an active contract for {period}", period = .period.year)]
     AlreadySigned { period: Period },
+    #[error("the household's family doctor for {period} is team `{team}`: another member of the household signs with the same team", period = .period.year)]
+    HouseholdHasOtherDoctor { team: String, period: Period },
+    #[error("team `{team}` is full for {period}: it serves {capacity} {unit}, its capacity", period = .period.year)]
+    TeamFull { team: String, period: Period, capacity: i64, unit: &'static str },
+}
+
+/// Why a signed contract cannot change as asked.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum LifecycleError {
+    #[error("contract `{id}` is {status}, not active", status = .status.name())]
+    NotActive { id: String, status: ContractStatus },
+    #[error("a reason is required")]
+    ReasonRequired,
+    #[error("the contract is already with team `{0}`")]
+    SameTeam(String),
+    #[error(
+        "team `{to}` belongs to another institution: switching institution waits for the next period (the contract is with institution `{from}`)"
+    )]
+    OtherInstitution { from: String, to: String },
+}
+
+/// What happened to a contract: the payloads of its event stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum ContractEvent {
+    Signed {
+        contract: Box<Contract>,
+    },
+    /// Moved to another team of the same institution mid-period.
+    Switched {
+        from_team: String,
+        to_team: String,
+    },
+    Terminated {
+        #[serde(with = "crate::iso_date")]
+        on: Date,
+        reason: String,
+    },
+    RenewalObjected,
+    Expired {
+        #[serde(with = "crate::iso_date")]
+        on: Date,
+    },
+}
+
+impl ContractEvent {
+    /// The event kind as stored: `contract.signed`, `contract.switched`, …
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ContractEvent::Signed { .. } => "contract.signed",
+            ContractEvent::Switched { .. } => "contract.switched",
+            ContractEvent::Terminated { .. } => "contract.terminated",
+            ContractEvent::RenewalObjected => "contract.renewal_objected",
+            ContractEvent::Expired { .. } => "contract.expired",
+        }
+    }
+}
+
+/// Rebuilds a contract from its events, oldest first. `None` if the stream
+/// does not start with the signing.
+pub fn replay<'a>(events: impl IntoIterator<Item = &'a ContractEvent>) -> Option<Contract> {
+    let mut contract: Option<Contract> = None;
+    for event in events {
+        match (event, contract.as_mut()) {
+            (ContractEvent::Signed { contract: signed }, None) => contract = Some((**signed).clone()),
+            (ContractEvent::Switched { to_team, .. }, Some(c)) => c.team_id = to_team.clone(),
+            (ContractEvent::Terminated { on, reason }, Some(c)) => {
+                c.status = ContractStatus::Terminated;
+                c.ended_on = Some(*on);
+                c.end_reason = Some(reason.clone());
+            }
+            (ContractEvent::RenewalObjected, Some(c)) => c.renewal_objected = true,
+            (ContractEvent::Expired { on }, Some(c)) => {
+                c.status = ContractStatus::Expired;
+                c.ended_on = Some(*on);
+            }
+            _ => return None,
+        }
+    }
+    contract
+}
+
+impl Contract {
+    /// Checks a change may be made: the contract must still be active.
+    pub fn ensure_active(&self) -> Result<(), LifecycleError> {
+        match self.status {
+            ContractStatus::Active => Ok(()),
+            status => Err(LifecycleError::NotActive { id: self.id.clone(), status }),
+        }
+    }
+
+    /// Checks a switch to `team` of `institution` within the period.
+    pub fn check_switch(&self, team: &str, institution: &str) -> Result<(), LifecycleError> {
+        self.ensure_active()?;
+        if team == self.team_id {
+            return Err(LifecycleError::SameTeam(team.to_owned()));
+        }
+        if institution != self.institution_id {
+            return Err(LifecycleError::OtherInstitution {
+                from: self.institution_id.clone(),
+                to: institution.to_owned(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The basic lines that renew into the next period; personalised packages
+    /// renew only by the resident's own choice.
+    pub fn renewable_lines(&self) -> Vec<&ContractLine> {
+        if self.renewal_objected {
+            return vec![];
+        }
+        self.lines.iter().filter(|l| l.kind == PackageKind::Basic).collect()
+    }
 }
 
 /// Checks a choice of package codes against the catalogue and returns the
@@ -145,36 +281,25 @@ pub fn choose_packages<'a>(
         if packages.iter().any(|p| &p.code == code) {
             return Err(SignError::DuplicatePackage(code.clone()));
         }
-        let package = catalogue.iter().find(|p| &p.code == code).ok_or_else(|| {
-            SignError::UnknownPackage {
-                code: code.clone(),
-                county: county.to_owned(),
-            }
-        })?;
+        let package = catalogue
+            .iter()
+            .find(|p| &p.code == code)
+            .ok_or_else(|| SignError::UnknownPackage { code: code.clone(), county: county.to_owned() })?;
         packages.push(package);
     }
-    let basics: Vec<&&Package> = packages
-        .iter()
-        .filter(|p| p.kind == PackageKind::Basic)
-        .collect();
+    let basics: Vec<&&Package> = packages.iter().filter(|p| p.kind == PackageKind::Basic).collect();
     let basic = match basics.as_slice() {
         [] => return Err(SignError::NoBasicPackage),
         [one] => one.code.clone(),
         [a, b, ..] => {
-            return Err(SignError::SeveralBasicPackages(
-                a.code.clone(),
-                b.code.clone(),
-            ));
+            return Err(SignError::SeveralBasicPackages(a.code.clone(), b.code.clone()));
         }
     };
     for p in &packages {
         if let Some(bundled) = &p.bundled_with
             && bundled != &basic
         {
-            return Err(SignError::NotBundled {
-                package: p.code.clone(),
-                basic: bundled.clone(),
-            });
+            return Err(SignError::NotBundled { package: p.code.clone(), basic: bundled.clone() });
         }
     }
     packages.sort_by_key(|p| p.kind != PackageKind::Basic);
@@ -210,8 +335,7 @@ mod tests {
     fn check(chosen: &[&str]) -> Result<Vec<String>, SignError> {
         let chosen: Vec<String> = chosen.iter().map(|c| (*c).to_owned()).collect();
         let catalogue = catalogue();
-        choose_packages(&catalogue, "320322", &chosen)
-            .map(|ps| ps.iter().map(|p| p.code.clone()).collect())
+        choose_packages(&catalogue, "320322", &chosen).map(|ps| ps.iter().map(|p| p.code.clone()).collect())
     }
 
     #[test]
@@ -224,30 +348,18 @@ mod tests {
     fn refusals_name_the_rule() {
         assert_eq!(check(&[]), Err(SignError::NoPackages));
         assert_eq!(check(&["CHECKUP"]), Err(SignError::NoBasicPackage));
-        assert_eq!(
-            check(&["BASIC", "BASIC"]),
-            Err(SignError::DuplicatePackage("BASIC".into()))
-        );
+        assert_eq!(check(&["BASIC", "BASIC"]), Err(SignError::DuplicatePackage("BASIC".into())));
         assert_eq!(
             check(&["BASIC", "OTHER-BASIC"]),
-            Err(SignError::SeveralBasicPackages(
-                "BASIC".into(),
-                "OTHER-BASIC".into()
-            ))
+            Err(SignError::SeveralBasicPackages("BASIC".into(), "OTHER-BASIC".into()))
         );
         assert_eq!(
             check(&["BASIC", "ELSEWHERE"]),
-            Err(SignError::NotBundled {
-                package: "ELSEWHERE".into(),
-                basic: "OTHER-BASIC".into()
-            })
+            Err(SignError::NotBundled { package: "ELSEWHERE".into(), basic: "OTHER-BASIC".into() })
         );
         assert_eq!(
             check(&["BASIC", "NOPE"]),
-            Err(SignError::UnknownPackage {
-                code: "NOPE".into(),
-                county: "320322".into()
-            })
+            Err(SignError::UnknownPackage { code: "NOPE".into(), county: "320322".into() })
         );
     }
 

@@ -30,7 +30,7 @@ pub use sandbox::Limits;
 pub type Fen = i64;
 
 /// Basic (基础, free, by population group) or personalised (个性化, paid).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PackageKind {
     Basic,
@@ -46,9 +46,7 @@ impl PackageKind {
     }
 
     pub fn from_name(name: &str) -> Option<Self> {
-        [PackageKind::Basic, PackageKind::Personalised]
-            .into_iter()
-            .find(|k| k.name() == name)
+        [PackageKind::Basic, PackageKind::Personalised].into_iter().find(|k| k.name() == name)
     }
 }
 
@@ -100,7 +98,7 @@ pub struct PriceRequest {
 }
 
 /// A package's price for one resident, split by payer. Checked by the kernel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
 pub struct Quote {
     pub discount: Fen,
     pub public_health_fund: Fen,
@@ -127,42 +125,17 @@ pub enum PluginError {
     #[error("no plugin is loaded for county `{0}`")]
     NoPlugin(String),
     #[error("`{source_name}` is not a usable county plugin: {message}")]
-    Invalid {
-        source_name: String,
-        message: String,
-    },
+    Invalid { source_name: String, message: String },
     #[error("the plugin of county {county} ran out of fuel ({fuel} units) in `{call}`")]
-    OutOfFuel {
-        county: String,
-        call: &'static str,
-        fuel: u64,
-    },
+    OutOfFuel { county: String, call: &'static str, fuel: u64 },
     #[error("the plugin of county {county} passed its deadline of {millis} ms in `{call}`")]
-    Deadline {
-        county: String,
-        call: &'static str,
-        millis: u128,
-    },
-    #[error(
-        "the plugin of county {county} went over its memory limit of {bytes} bytes in `{call}`"
-    )]
-    Memory {
-        county: String,
-        call: &'static str,
-        bytes: usize,
-    },
+    Deadline { county: String, call: &'static str, millis: u128 },
+    #[error("the plugin of county {county} went over its memory limit of {bytes} bytes in `{call}`")]
+    Memory { county: String, call: &'static str, bytes: usize },
     #[error("the plugin of county {county} crashed in `{call}`: {message}")]
-    Trap {
-        county: String,
-        call: &'static str,
-        message: String,
-    },
+    Trap { county: String, call: &'static str, message: String },
     #[error("the plugin of county {county} gave a wrong answer to `{call}`: {reason}")]
-    WrongAnswer {
-        county: String,
-        call: &'static str,
-        reason: String,
-    },
+    WrongAnswer { county: String, call: &'static str, reason: String },
     #[error("the plugin host could not start: {0}")]
     Host(String),
 }
@@ -183,33 +156,17 @@ impl Plugin {
 
     /// Prices one package for one resident.
     pub fn price(&self, request: &PriceRequest) -> Result<Result<Quote, Refusal>, PluginError> {
-        let answer = self
-            .runner
-            .price(request)
-            .map_err(|f| f.into_error(&self.info.county_code))?;
+        let answer = self.runner.price(request).map_err(|f| f.into_error(&self.info.county_code))?;
         self.checked(request, answer)
     }
 
     /// Prices many requests crossing the sandbox boundary once.
-    pub fn price_batch(
-        &self,
-        requests: &[PriceRequest],
-    ) -> Result<Vec<Result<Quote, Refusal>>, PluginError> {
-        let answers = self
-            .runner
-            .price_batch(requests)
-            .map_err(|f| f.into_error(&self.info.county_code))?;
+    pub fn price_batch(&self, requests: &[PriceRequest]) -> Result<Vec<Result<Quote, Refusal>>, PluginError> {
+        let answers = self.runner.price_batch(requests).map_err(|f| f.into_error(&self.info.county_code))?;
         if answers.len() != requests.len() {
-            return Err(self.wrong(
-                "price-batch",
-                format!("{} answers to {} requests", answers.len(), requests.len()),
-            ));
+            return Err(self.wrong("price-batch", format!("{} answers to {} requests", answers.len(), requests.len())));
         }
-        requests
-            .iter()
-            .zip(answers)
-            .map(|(r, a)| self.checked(r, a))
-            .collect()
+        requests.iter().zip(answers).map(|(r, a)| self.checked(r, a)).collect()
     }
 
     fn checked(
@@ -224,11 +181,7 @@ impl Plugin {
     }
 
     fn wrong(&self, call: &'static str, reason: String) -> PluginError {
-        PluginError::WrongAnswer {
-            county: self.info.county_code.clone(),
-            call,
-            reason,
-        }
+        PluginError::WrongAnswer { county: self.info.county_code.clone(), call, reason }
     }
 }
 
@@ -243,10 +196,7 @@ fn check_quote(list_price: Fen, q: &Quote) -> Result<(), String> {
     if let Some((name, value)) = amounts.iter().find(|(_, v)| *v < 0) {
         return Err(format!("{name} is negative ({value} fen)"));
     }
-    let paid = q
-        .public_health_fund
-        .checked_add(q.insurance_fund)
-        .and_then(|s| s.checked_add(q.self_pay));
+    let paid = q.public_health_fund.checked_add(q.insurance_fund).and_then(|s| s.checked_add(q.self_pay));
     let due = list_price.checked_sub(q.discount);
     match (paid, due) {
         (Some(paid), Some(due)) if paid == due => Ok(()),
@@ -271,38 +221,19 @@ impl PluginHost {
         let engine = sandbox::engine().map_err(host_error)?;
         let linker = sandbox::linker(&engine).map_err(host_error)?;
         sandbox::start_epoch_ticker(&engine);
-        Ok(PluginHost {
-            engine,
-            linker,
-            limits,
-            by_county: RwLock::default(),
-        })
+        Ok(PluginHost { engine, linker, limits, by_county: RwLock::default() })
     }
 
     /// Compiles and validates a component, then makes it its county's plugin.
     /// `source_name` names it in errors (a file name or a bundled folder).
     pub fn load(&self, source_name: &str, bytes: &[u8]) -> Result<Arc<Plugin>, PluginError> {
-        let invalid = |message: String| PluginError::Invalid {
-            source_name: source_name.to_owned(),
-            message,
-        };
-        let component =
-            Component::new(&self.engine, bytes).map_err(|e| invalid(format!("{e:#}")))?;
-        let runner =
-            v0_1_0::Runner::new(&self.linker, &component, self.limits.clone()).map_err(invalid)?;
-        let info = runner
-            .info()
-            .map_err(|f| invalid(f.into_error("?").to_string()))?;
-        let catalogue = runner
-            .packages()
-            .map_err(|f| invalid(f.into_error(&info.county_code).to_string()))?;
+        let invalid = |message: String| PluginError::Invalid { source_name: source_name.to_owned(), message };
+        let component = Component::new(&self.engine, bytes).map_err(|e| invalid(format!("{e:#}")))?;
+        let runner = v0_1_0::Runner::new(&self.linker, &component, self.limits.clone()).map_err(invalid)?;
+        let info = runner.info().map_err(|f| invalid(f.into_error("?").to_string()))?;
+        let catalogue = runner.packages().map_err(|f| invalid(f.into_error(&info.county_code).to_string()))?;
         check_catalogue(&catalogue).map_err(invalid)?;
-        let plugin = Arc::new(Plugin {
-            info,
-            hash: hex::encode(Sha256::digest(bytes)),
-            catalogue,
-            runner,
-        });
+        let plugin = Arc::new(Plugin { info, hash: hex::encode(Sha256::digest(bytes)), catalogue, runner });
         self.by_county
             .write()
             .map_err(|_| PluginError::Host("plugin table poisoned".into()))?
@@ -327,10 +258,7 @@ fn check_catalogue(packages: &[Package]) -> Result<(), String> {
     let mut seen = std::collections::HashSet::new();
     for p in packages {
         if !seen.insert(p.code.as_str()) {
-            return Err(format!(
-                "package code `{}` appears twice in the catalogue",
-                p.code
-            ));
+            return Err(format!("package code `{}` appears twice in the catalogue", p.code));
         }
         if p.list_price < 0 {
             return Err(format!("package `{}` has a negative list price", p.code));
@@ -339,21 +267,13 @@ fn check_catalogue(packages: &[Package]) -> Result<(), String> {
     for p in packages {
         match (p.kind, &p.bundled_with) {
             (PackageKind::Basic, Some(_)) => {
-                return Err(format!(
-                    "basic package `{}` cannot be bundled with another",
-                    p.code
-                ));
+                return Err(format!("basic package `{}` cannot be bundled with another", p.code));
             }
             (PackageKind::Personalised, None) => {
-                return Err(format!(
-                    "personalised package `{}` names no basic package to bundle with",
-                    p.code
-                ));
+                return Err(format!("personalised package `{}` names no basic package to bundle with", p.code));
             }
             (PackageKind::Personalised, Some(basic)) => {
-                let is_basic = packages
-                    .iter()
-                    .any(|b| &b.code == basic && b.kind == PackageKind::Basic);
+                let is_basic = packages.iter().any(|b| &b.code == basic && b.kind == PackageKind::Basic);
                 if !is_basic {
                     return Err(format!(
                         "package `{}` is bundled with `{basic}`, which is not a basic package of the catalogue",
@@ -370,22 +290,10 @@ fn check_catalogue(packages: &[Package]) -> Result<(), String> {
 /// What went wrong inside one call, before it is told whose plugin it was.
 #[derive(Debug)]
 enum CallFailure {
-    OutOfFuel {
-        call: &'static str,
-        fuel: u64,
-    },
-    Deadline {
-        call: &'static str,
-        deadline: Duration,
-    },
-    Memory {
-        call: &'static str,
-        bytes: usize,
-    },
-    Trap {
-        call: &'static str,
-        message: String,
-    },
+    OutOfFuel { call: &'static str, fuel: u64 },
+    Deadline { call: &'static str, deadline: Duration },
+    Memory { call: &'static str, bytes: usize },
+    Trap { call: &'static str, message: String },
 }
 
 impl CallFailure {
@@ -393,21 +301,11 @@ impl CallFailure {
         let county = county.to_owned();
         match self {
             CallFailure::OutOfFuel { call, fuel } => PluginError::OutOfFuel { county, call, fuel },
-            CallFailure::Deadline { call, deadline } => PluginError::Deadline {
-                county,
-                call,
-                millis: deadline.as_millis(),
-            },
-            CallFailure::Memory { call, bytes } => PluginError::Memory {
-                county,
-                call,
-                bytes,
-            },
-            CallFailure::Trap { call, message } => PluginError::Trap {
-                county,
-                call,
-                message,
-            },
+            CallFailure::Deadline { call, deadline } => {
+                PluginError::Deadline { county, call, millis: deadline.as_millis() }
+            }
+            CallFailure::Memory { call, bytes } => PluginError::Memory { county, call, bytes },
+            CallFailure::Trap { call, message } => PluginError::Trap { county, call, message },
         }
     }
 }

@@ -39,20 +39,13 @@ impl Default for Limits {
     /// In the range hosted plugin platforms use: ~10 M instructions, a few
     /// MiB, tens of milliseconds.
     fn default() -> Self {
-        Limits {
-            fuel: 10_000_000,
-            memory_bytes: 16 << 20,
-            deadline: Duration::from_millis(50),
-        }
+        Limits { fuel: 10_000_000, memory_bytes: 16 << 20, deadline: Duration::from_millis(50) }
     }
 }
 
 pub(super) fn engine() -> wasmtime::Result<Engine> {
     let mut config = Config::new();
-    config
-        .consume_fuel(true)
-        .epoch_interruption(true)
-        .wasm_component_model(true);
+    config.consume_fuel(true).epoch_interruption(true).wasm_component_model(true);
     Engine::new(&config)
 }
 
@@ -77,9 +70,7 @@ pub(super) fn start_epoch_ticker(engine: &Engine) {
             }
         })
         .map(drop)
-        .unwrap_or_else(|e| {
-            tracing::error!("plugin deadlines disabled: cannot start the epoch thread: {e}")
-        });
+        .unwrap_or_else(|e| tracing::error!("plugin deadlines disabled: cannot start the epoch thread: {e}"));
 }
 
 /// The host state of one call.
@@ -92,10 +83,7 @@ pub(super) struct Sandbox {
 
 impl WasiView for Sandbox {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView {
-            ctx: &mut self.wasi,
-            table: &mut self.table,
-        }
+        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
     }
 }
 
@@ -107,12 +95,7 @@ struct MemoryLimiter {
 }
 
 impl ResourceLimiter for MemoryLimiter {
-    fn memory_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn memory_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         if desired > self.max_bytes {
             self.exceeded = true;
             wasmtime::bail!("memory limit of {} bytes reached", self.max_bytes);
@@ -120,12 +103,7 @@ impl ResourceLimiter for MemoryLimiter {
         Ok(true)
     }
 
-    fn table_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> wasmtime::Result<bool> {
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
         Ok(desired <= 100_000)
     }
 }
@@ -162,19 +140,8 @@ pub(super) fn store(engine: &Engine, limits: &Limits) -> wasmtime::Result<Store<
         .insecure_random(StdRng::seed_from_u64(0))
         .insecure_random_seed(0)
         .build();
-    let limiter = MemoryLimiter {
-        max_bytes: limits.memory_bytes,
-        exceeded: false,
-    };
-    let mut store = Store::new(
-        engine,
-        Sandbox {
-            wasi,
-            table: ResourceTable::new(),
-            limiter,
-            output,
-        },
-    );
+    let limiter = MemoryLimiter { max_bytes: limits.memory_bytes, exceeded: false };
+    let mut store = Store::new(engine, Sandbox { wasi, table: ResourceTable::new(), limiter, output });
     store.limiter(|s| &mut s.limiter);
     store.set_fuel(limits.fuel)?;
     // The deadline counts from when it is set, so set it just before the call.
@@ -192,29 +159,15 @@ pub(super) fn classify(
     error: wasmtime::Error,
 ) -> CallFailure {
     if store.data().limiter.exceeded {
-        return CallFailure::Memory {
-            call,
-            bytes: limits.memory_bytes,
-        };
+        return CallFailure::Memory { call, bytes: limits.memory_bytes };
     }
     match error.downcast_ref::<Trap>() {
-        Some(Trap::OutOfFuel) => CallFailure::OutOfFuel {
-            call,
-            fuel: limits.fuel,
-        },
-        Some(Trap::Interrupt) => CallFailure::Deadline {
-            call,
-            deadline: limits.deadline,
-        },
+        Some(Trap::OutOfFuel) => CallFailure::OutOfFuel { call, fuel: limits.fuel },
+        Some(Trap::Interrupt) => CallFailure::Deadline { call, deadline: limits.deadline },
         _ => {
-            let output = String::from_utf8_lossy(&store.data().output.contents())
-                .trim()
-                .to_owned();
-            let message = if output.is_empty() {
-                format!("{error}")
-            } else {
-                format!("{error}; the plugin said: {output}")
-            };
+            let output = String::from_utf8_lossy(&store.data().output.contents()).trim().to_owned();
+            let message =
+                if output.is_empty() { format!("{error}") } else { format!("{error}; the plugin said: {output}") };
             CallFailure::Trap { call, message }
         }
     }

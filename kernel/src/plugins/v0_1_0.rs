@@ -14,8 +14,8 @@ wasmtime::component::bindgen!({
     world: "county-plugin",
 });
 
-use exports::qianyue::county::pricing as wit_pricing;
-use qianyue::county::types as wit;
+use self::exports::qianyue::county::pricing as wit_pricing;
+use self::qianyue::county::types as wit;
 
 /// The world's name as counties see it in error messages.
 pub(super) const WORLD: &str = "qianyue:county/county-plugin@0.1.0";
@@ -28,21 +28,12 @@ pub(super) struct Runner {
 }
 
 impl Runner {
-    pub(super) fn new(
-        linker: &Linker<Sandbox>,
-        component: &Component,
-        limits: Limits,
-    ) -> Result<Self, String> {
+    pub(super) fn new(linker: &Linker<Sandbox>, component: &Component, limits: Limits) -> Result<Self, String> {
         let pre = linker
             .instantiate_pre(component)
             .map_err(|e| format!("it needs an import the sandbox does not offer ({e})"))?;
-        let pre = CountyPluginPre::new(pre)
-            .map_err(|e| format!("it does not export the world {WORLD} ({e})"))?;
-        Ok(Runner {
-            engine: component.engine().clone(),
-            pre,
-            limits,
-        })
+        let pre = CountyPluginPre::new(pre).map_err(|e| format!("it does not export the world {WORLD} ({e})"))?;
+        Ok(Runner { engine: component.engine().clone(), pre, limits })
     }
 
     /// Runs `f` in a fresh instance: a trap can never leak into the next call.
@@ -51,57 +42,32 @@ impl Runner {
         call: &'static str,
         f: impl FnOnce(&CountyPlugin, &mut Store<Sandbox>) -> wasmtime::Result<R>,
     ) -> Result<R, CallFailure> {
-        let mut store =
-            sandbox::store(&self.engine, &self.limits).map_err(|e| CallFailure::Trap {
-                call,
-                message: e.to_string(),
-            })?;
-        let result = self
-            .pre
-            .instantiate(&mut store)
-            .and_then(|plugin| f(&plugin, &mut store));
+        let mut store = sandbox::store(&self.engine, &self.limits)
+            .map_err(|e| CallFailure::Trap { call, message: e.to_string() })?;
+        let result = self.pre.instantiate(&mut store).and_then(|plugin| f(&plugin, &mut store));
         result.map_err(|e| sandbox::classify(call, &store, &self.limits, e))
     }
 
     pub(super) fn info(&self) -> Result<PluginInfo, CallFailure> {
         let info = self.call("info", |p, s| p.qianyue_county_catalogue().call_info(s))?;
-        Ok(PluginInfo {
-            county_code: info.county_code,
-            county_name: info.county_name,
-            version: info.version,
-        })
+        Ok(PluginInfo { county_code: info.county_code, county_name: info.county_name, version: info.version })
     }
 
     pub(super) fn packages(&self) -> Result<Vec<Package>, CallFailure> {
-        let packages = self.call("packages", |p, s| {
-            p.qianyue_county_catalogue().call_packages(s)
-        })?;
+        let packages = self.call("packages", |p, s| p.qianyue_county_catalogue().call_packages(s))?;
         Ok(packages.into_iter().map(package).collect())
     }
 
-    pub(super) fn price(
-        &self,
-        request: &PriceRequest,
-    ) -> Result<Result<Quote, Refusal>, CallFailure> {
+    pub(super) fn price(&self, request: &PriceRequest) -> Result<Result<Quote, Refusal>, CallFailure> {
         let request = price_request(request);
-        let answer = self.call("price", |p, s| {
-            p.qianyue_county_pricing().call_price(s, &request)
-        })?;
+        let answer = self.call("price", |p, s| p.qianyue_county_pricing().call_price(s, &request))?;
         Ok(answer.map(quote).map_err(refusal))
     }
 
-    pub(super) fn price_batch(
-        &self,
-        requests: &[PriceRequest],
-    ) -> Result<Vec<Result<Quote, Refusal>>, CallFailure> {
+    pub(super) fn price_batch(&self, requests: &[PriceRequest]) -> Result<Vec<Result<Quote, Refusal>>, CallFailure> {
         let requests: Vec<_> = requests.iter().map(price_request).collect();
-        let answers = self.call("price-batch", |p, s| {
-            p.qianyue_county_pricing().call_price_batch(s, &requests)
-        })?;
-        Ok(answers
-            .into_iter()
-            .map(|a| a.map(quote).map_err(refusal))
-            .collect())
+        let answers = self.call("price-batch", |p, s| p.qianyue_county_pricing().call_price_batch(s, &requests))?;
+        Ok(answers.into_iter().map(|a| a.map(quote).map_err(refusal)).collect())
     }
 }
 
@@ -113,27 +79,15 @@ const TAG_FLAGS: [(Tag, wit::PopulationTags); 16] = [
     (Tag::Hypertension, wit::PopulationTags::HYPERTENSION),
     (Tag::Diabetes, wit::PopulationTags::DIABETES),
     (Tag::Tuberculosis, wit::PopulationTags::TUBERCULOSIS),
-    (
-        Tag::SevereMentalDisorder,
-        wit::PopulationTags::SEVERE_MENTAL_DISORDER,
-    ),
+    (Tag::SevereMentalDisorder, wit::PopulationTags::SEVERE_MENTAL_DISORDER),
     (Tag::Disabled, wit::PopulationTags::DISABLED),
     (Tag::Copd, wit::PopulationTags::COPD),
     (Tag::Stroke, wit::PopulationTags::STROKE),
     (Tag::Tumour, wit::PopulationTags::TUMOUR),
     (Tag::RegisteredPoor, wit::PopulationTags::REGISTERED_POOR),
-    (
-        Tag::LiftedOutOfPoverty,
-        wit::PopulationTags::LIFTED_OUT_OF_POVERTY,
-    ),
-    (
-        Tag::PovertyMonitoring,
-        wit::PopulationTags::POVERTY_MONITORING,
-    ),
-    (
-        Tag::SpecialFamilyPlanning,
-        wit::PopulationTags::SPECIAL_FAMILY_PLANNING,
-    ),
+    (Tag::LiftedOutOfPoverty, wit::PopulationTags::LIFTED_OUT_OF_POVERTY),
+    (Tag::PovertyMonitoring, wit::PopulationTags::POVERTY_MONITORING),
+    (Tag::SpecialFamilyPlanning, wit::PopulationTags::SPECIAL_FAMILY_PLANNING),
 ];
 
 fn flags(tags: &Tags) -> wit::PopulationTags {
@@ -144,11 +98,7 @@ fn flags(tags: &Tags) -> wit::PopulationTags {
 }
 
 fn tags(flags: wit::PopulationTags) -> Tags {
-    TAG_FLAGS
-        .iter()
-        .filter(|(_, flag)| flags.contains(*flag))
-        .map(|(tag, _)| *tag)
-        .collect()
+    TAG_FLAGS.iter().filter(|(_, flag)| flags.contains(*flag)).map(|(tag, _)| *tag).collect()
 }
 
 fn package(p: wit::Package) -> Package {
@@ -164,11 +114,7 @@ fn package(p: wit::Package) -> Package {
         items: p
             .items
             .into_iter()
-            .map(|i| Item {
-                code: i.code,
-                name: i.name,
-                times_per_year: i.times_per_year,
-            })
+            .map(|i| Item { code: i.code, name: i.name, times_per_year: i.times_per_year })
             .collect(),
         list_price: p.list_price,
     }

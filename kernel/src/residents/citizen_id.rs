@@ -84,17 +84,8 @@ impl CitizenId {
 
     /// Sex from the parity of the 17th digit.
     pub fn sex(&self) -> Sex {
-        let digit = self
-            .0
-            .chars()
-            .nth(16)
-            .and_then(|c| c.to_digit(10))
-            .unwrap_or(0);
-        if digit % 2 == 1 {
-            Sex::Male
-        } else {
-            Sex::Female
-        }
+        let digit = self.0.chars().nth(16).and_then(|c| c.to_digit(10)).unwrap_or(0);
+        if digit % 2 == 1 { Sex::Male } else { Sex::Female }
     }
 
     /// The number with the birth date and sequence hidden: `320322********0011`.
@@ -157,34 +148,16 @@ mod tests {
 
     #[test]
     fn a_wrong_check_character_is_refused() {
-        assert_eq!(
-            CitizenId::parse("110105194912310021"),
-            Err(CitizenIdError::CheckDigit)
-        );
+        assert_eq!(CitizenId::parse("110105194912310021"), Err(CitizenIdError::CheckDigit));
     }
 
     #[test]
     fn shape_errors_are_named() {
-        assert_eq!(
-            CitizenId::parse("1101051949"),
-            Err(CitizenIdError::Length(10))
-        );
-        assert_eq!(
-            CitizenId::parse("11010519491231002X1"),
-            Err(CitizenIdError::Length(19))
-        );
-        assert_eq!(
-            CitizenId::parse("1101051949123100AX"),
-            Err(CitizenIdError::NotDigits)
-        );
-        assert_eq!(
-            CitizenId::parse("11010519491231002Y"),
-            Err(CitizenIdError::BadLastCharacter)
-        );
-        assert_eq!(
-            CitizenId::from_first_17("11010519490231002"),
-            Err(CitizenIdError::BirthDate)
-        );
+        assert_eq!(CitizenId::parse("1101051949"), Err(CitizenIdError::Length(10)));
+        assert_eq!(CitizenId::parse("11010519491231002X1"), Err(CitizenIdError::Length(19)));
+        assert_eq!(CitizenId::parse("1101051949123100AX"), Err(CitizenIdError::NotDigits));
+        assert_eq!(CitizenId::parse("11010519491231002Y"), Err(CitizenIdError::BadLastCharacter));
+        assert_eq!(CitizenId::from_first_17("11010519490231002"), Err(CitizenIdError::BirthDate));
     }
 
     #[test]

@@ -1,13 +1,13 @@
 //! Residents (居民): who they are and which population groups (人群) they
 //! belong to on a given date.
 //!
-//! Owns the citizen ID rules, the derived tags (65+, 0–6) and the recorded
-//! ones. Pure: no database, no HTTP, no plugins. Households and the
-//! poverty-list import come later and live here too.
+//! Owns the citizen ID rules, households (户), the derived tags (65+, 0–6)
+//! and the recorded ones with the date each was recorded. Pure: no database,
+//! no HTTP, no plugins.
 
 mod citizen_id;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -26,9 +26,7 @@ pub enum Sex {
 
 /// A population tag (人群标签). The first two are derived from the birth date
 /// on the day they are asked for; the rest are recorded.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Tag {
     /// 65 or older (65岁及以上老年人). Derived.
@@ -126,6 +124,31 @@ pub fn tags_from_text(text: &str) -> Result<Tags, ResidentError> {
         .collect()
 }
 
+/// When and from where a tag was recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct TagRecord {
+    #[serde(with = "crate::iso_date")]
+    #[schema(value_type = String, format = Date)]
+    pub recorded_on: Date,
+    /// `registration`, `team`, or the import that brought it (`poverty-list`).
+    pub source: String,
+}
+
+/// Recorded tags with their records; never the derived ones.
+pub type RecordedTags = BTreeMap<Tag, TagRecord>;
+
+/// A household (户): residents who share one family doctor at a time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Household {
+    pub id: String,
+    pub county_code: String,
+    /// The administrative village it lives in.
+    pub village_id: Option<String>,
+    pub address: String,
+    /// The poverty-alleviation department's household number, if imported.
+    pub external_no: Option<String>,
+}
+
 /// A registered resident.
 #[derive(Debug, Clone)]
 pub struct Resident {
@@ -133,8 +156,10 @@ pub struct Resident {
     pub county_code: String,
     pub name: String,
     pub citizen_id: CitizenId,
-    /// Tags recorded by the team or imported; never the derived ones.
-    pub recorded_tags: Tags,
+    pub household_id: Option<String>,
+    /// Personal data like the citizen ID: shown only to those allowed.
+    pub phone: Option<String>,
+    pub recorded_tags: RecordedTags,
 }
 
 /// What is wrong with a resident's registration.
@@ -151,19 +176,20 @@ pub enum ResidentError {
 }
 
 impl Resident {
-    /// Checks a new registration; the citizen ID must be valid.
+    /// Checks a new registration; the citizen ID must be valid. The resident
+    /// has no household or phone until they are given.
     pub fn register(
         id: String,
         county_code: String,
         name: &str,
         citizen_id: &str,
-        recorded_tags: Tags,
+        recorded_tags: RecordedTags,
     ) -> Result<Resident, ResidentError> {
         let name = name.trim();
         if name.is_empty() {
             return Err(ResidentError::MissingName);
         }
-        if let Some(tag) = recorded_tags.iter().find(|t| t.is_derived()) {
+        if let Some(tag) = recorded_tags.keys().find(|t| t.is_derived()) {
             return Err(ResidentError::DerivedTag(*tag));
         }
         Ok(Resident {
@@ -171,8 +197,15 @@ impl Resident {
             county_code,
             name: name.to_owned(),
             citizen_id: CitizenId::parse(citizen_id)?,
+            household_id: None,
+            phone: None,
             recorded_tags,
         })
+    }
+
+    /// The recorded tags, whenever recorded.
+    pub fn recorded(&self) -> Tags {
+        self.recorded_tags.keys().copied().collect()
     }
 
     pub fn birth_date(&self) -> Date {
@@ -189,10 +222,11 @@ impl Resident {
         age_between(self.birth_date(), date)
     }
 
-    /// Recorded tags plus the tags derived from the age on `date`.
+    /// Tags recorded on or before `date`, plus those derived from the age on it.
     pub fn tags_on(&self, date: Date) -> Tags {
         let age = self.age_on(date);
-        let mut tags = self.recorded_tags.clone();
+        let mut tags: Tags =
+            self.recorded_tags.iter().filter(|(_, r)| r.recorded_on <= date).map(|(t, _)| *t).collect();
         if age >= 65 {
             tags.insert(Tag::Elderly);
         }
@@ -216,16 +250,24 @@ mod tests {
     use super::*;
     use time::macros::date;
 
+    fn records(tags: &[Tag], on: Date) -> RecordedTags {
+        tags.iter().map(|t| (*t, TagRecord { recorded_on: on, source: "team".into() })).collect()
+    }
+
     fn resident(first_17: &str, tags: &[Tag]) -> Resident {
         let id = CitizenId::from_first_17(first_17).unwrap();
-        Resident::register(
-            "r".into(),
-            "320322".into(),
-            "张三",
-            id.expose(),
-            tags.iter().copied().collect(),
-        )
-        .unwrap()
+        Resident::register("r".into(), "320322".into(), "张三", id.expose(), records(tags, date!(2000 - 01 - 01)))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_tag_counts_from_the_day_it_was_recorded() {
+        let id = CitizenId::from_first_17("32032219800101001").unwrap();
+        let tags = records(&[Tag::Diabetes], date!(2026 - 03 - 01));
+        let r = Resident::register("r".into(), "320322".into(), "王五", id.expose(), tags).unwrap();
+        assert!(!r.tags_on(date!(2026 - 02 - 28)).contains(&Tag::Diabetes));
+        assert!(r.tags_on(date!(2026 - 03 - 01)).contains(&Tag::Diabetes));
+        assert_eq!(r.recorded(), [Tag::Diabetes].into());
     }
 
     #[test]
@@ -250,17 +292,11 @@ mod tests {
     #[test]
     fn registration_refuses_bad_input() {
         let id = CitizenId::from_first_17("32032219610615001").unwrap();
-        let register = |name: &str, tags: Tags| {
-            Resident::register("r".into(), "320322".into(), name, id.expose(), tags)
+        let register = |name: &str, tags: &[Tag]| {
+            Resident::register("r".into(), "320322".into(), name, id.expose(), records(tags, date!(2026 - 01 - 01)))
         };
-        assert_eq!(
-            register("  ", Tags::new()).unwrap_err(),
-            ResidentError::MissingName
-        );
-        assert_eq!(
-            register("李四", [Tag::Elderly].into()).unwrap_err(),
-            ResidentError::DerivedTag(Tag::Elderly)
-        );
+        assert_eq!(register("  ", &[]).unwrap_err(), ResidentError::MissingName);
+        assert_eq!(register("李四", &[Tag::Elderly]).unwrap_err(), ResidentError::DerivedTag(Tag::Elderly));
     }
 
     #[test]
@@ -268,10 +304,7 @@ mod tests {
         let tags: Tags = [Tag::Diabetes, Tag::RegisteredPoor].into();
         assert_eq!(tags_from_text(&tags_to_text(&tags)).unwrap(), tags);
         assert_eq!(tags_from_text("").unwrap(), Tags::new());
-        assert_eq!(
-            tags_from_text("diabetes,flu"),
-            Err(ResidentError::UnknownTag("flu".into()))
-        );
+        assert_eq!(tags_from_text("diabetes,flu"), Err(ResidentError::UnknownTag("flu".into())));
         for tag in Tag::ALL {
             assert_eq!(Tag::from_name(tag.name()), Some(tag));
         }

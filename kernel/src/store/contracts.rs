@@ -1,85 +1,128 @@
-//! Contracts and their priced lines, written in one transaction.
+//! Contracts and their priced lines. Every lifecycle change is one
+//! transaction that also updates the household's doctor and the team's load
+//! and appends the event; the rules that must survive concurrency (one active
+//! contract per resident and period, one doctor per household, team capacity)
+//! are decided by the database inside that transaction.
 
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+use time::Date;
 
-use super::{Store, StoreError, date, date_text, is_unique_violation, parsed, text};
-use crate::contracts::{Contract, ContractLine, ContractStatus, Period, SignError};
+use super::{Store, StoreError, date, date_text, events, is_unique_violation, parsed, text};
+use crate::contracts::{Contract, ContractEvent, ContractLine, ContractStatus, LifecycleError, Period, SignError};
 use crate::plugins::{PackageKind, Quote};
 use crate::residents::{tags_from_text, tags_to_text};
 
-/// Storing a contract failed.
+/// A contract could not be stored or changed.
 #[derive(Debug, thiserror::Error)]
-pub enum InsertContractError {
-    /// Lost the race, or signed before: the unique index decided.
+pub enum ContractWriteError {
+    /// Lost a race or broke a signing rule the database referees.
     #[error(transparent)]
     Sign(#[from] SignError),
+    #[error(transparent)]
+    Lifecycle(#[from] LifecycleError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-const CONTRACT_COLUMNS: &str = "id, resident_id, team_id, county_code, period, status, signed_on, signed_by, plugin_hash, plugin_version";
+impl From<sqlx::Error> for ContractWriteError {
+    fn from(e: sqlx::Error) -> Self {
+        ContractWriteError::Store(e.into())
+    }
+}
+
+const CONTRACT_COLUMNS: &str = "id, resident_id, household_id, team_id, institution_id, county_code, period, status, \
+     signed_on, signed_by, plugin_hash, plugin_version, ended_on, end_reason, renewal_objected, renewed_from, group_id";
 
 impl Store {
-    /// Stores a contract with all its lines, or nothing.
-    pub async fn insert_contract(&self, c: &Contract) -> Result<(), InsertContractError> {
+    /// Stores a new contract with all its lines and its event, or nothing.
+    pub async fn insert_contract(&self, c: &Contract, actor: &str) -> Result<(), ContractWriteError> {
         let mut tx = self.begin_write().await?;
-        let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "INSERT INTO contracts ({CONTRACT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-        )))
-        .bind(&c.id)
-        .bind(&c.resident_id)
-        .bind(&c.team_id)
-        .bind(&c.county_code)
-        .bind(c.period.year)
-        .bind(c.status.name())
-        .bind(date_text(c.signed_on))
-        .bind(&c.signed_by)
-        .bind(&c.plugin_hash)
-        .bind(&c.plugin_version)
-        .execute(&mut *tx)
-        .await;
-        match inserted {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => {
-                return Err(SignError::AlreadySigned { period: c.period }.into());
+        insert_contract(&mut tx, c).await?;
+        join_team(&mut tx, c.household_id.as_deref(), &c.team_id, c.period).await?;
+        let event = ContractEvent::Signed { contract: Box::new(c.clone()) };
+        events::append(&mut tx, &stream(&c.id), event.kind(), &event, actor, None).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Moves `contracts` (a household's active ones) to `to_team` in one go.
+    pub async fn switch_team(
+        &self,
+        contracts: &[Contract],
+        to_team: &str,
+        actor: &str,
+        reason: &str,
+    ) -> Result<(), ContractWriteError> {
+        let mut tx = self.begin_write().await?;
+        for c in contracts {
+            let moved =
+                sqlx::query("UPDATE contracts SET team_id = $1 WHERE id = $2 AND status = 'active' AND team_id = $3")
+                    .bind(to_team)
+                    .bind(&c.id)
+                    .bind(&c.team_id)
+                    .execute(&mut *tx)
+                    .await?;
+            if moved.rows_affected() != 1 {
+                return Err(LifecycleError::NotActive { id: c.id.clone(), status: ContractStatus::Terminated }.into());
             }
-            Err(e) => return Err(StoreError::from(e).into()),
+            leave_team(&mut tx, c.household_id.as_deref(), &c.team_id, c.period).await?;
+            join_team(&mut tx, c.household_id.as_deref(), to_team, c.period).await?;
+            let event = ContractEvent::Switched { from_team: c.team_id.clone(), to_team: to_team.to_owned() };
+            events::append(&mut tx, &stream(&c.id), event.kind(), &event, actor, Some(reason)).await?;
         }
-        for (position, line) in c.lines.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO contract_lines (contract_id, position, package_code, package_name, kind, list_price, discount,
-                 public_health_fund, insurance_fund, self_pay, rule, priced_age, priced_tags)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-            )
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Ends an active contract early.
+    pub async fn terminate_contract(
+        &self,
+        c: &Contract,
+        on: Date,
+        actor: &str,
+        reason: &str,
+    ) -> Result<(), ContractWriteError> {
+        let mut tx = self.begin_write().await?;
+        let ended = sqlx::query(
+            "UPDATE contracts SET status = 'terminated', ended_on = $1, end_reason = $2 WHERE id = $3 AND status = 'active'",
+        )
+        .bind(date_text(on))
+        .bind(reason)
+        .bind(&c.id)
+        .execute(&mut *tx)
+        .await?;
+        if ended.rows_affected() != 1 {
+            return Err(LifecycleError::NotActive { id: c.id.clone(), status: ContractStatus::Terminated }.into());
+        }
+        leave_team(&mut tx, c.household_id.as_deref(), &c.team_id, c.period).await?;
+        let event = ContractEvent::Terminated { on, reason: reason.to_owned() };
+        events::append(&mut tx, &stream(&c.id), event.kind(), &event, actor, Some(reason)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Records the resident's objection to the automatic renewal.
+    pub async fn object_to_renewal(&self, c: &Contract, actor: &str, reason: &str) -> Result<(), ContractWriteError> {
+        let mut tx = self.begin_write().await?;
+        let marked = sqlx::query("UPDATE contracts SET renewal_objected = 1 WHERE id = $1 AND status = 'active'")
             .bind(&c.id)
-            .bind(i32::try_from(position).unwrap_or(i32::MAX))
-            .bind(&line.package_code)
-            .bind(&line.package_name)
-            .bind(line.kind.name())
-            .bind(line.list_price)
-            .bind(line.quote.discount)
-            .bind(line.quote.public_health_fund)
-            .bind(line.quote.insurance_fund)
-            .bind(line.quote.self_pay)
-            .bind(&line.quote.rule)
-            .bind(i32::from(line.priced_age))
-            .bind(tags_to_text(&line.priced_tags))
             .execute(&mut *tx)
-            .await
-            .map_err(StoreError::from)?;
+            .await?;
+        if marked.rows_affected() != 1 {
+            return Err(LifecycleError::NotActive { id: c.id.clone(), status: ContractStatus::Terminated }.into());
         }
-        tx.commit().await.map_err(StoreError::from)?;
+        let event = ContractEvent::RenewalObjected;
+        events::append(&mut tx, &stream(&c.id), event.kind(), &event, actor, Some(reason)).await?;
+        tx.commit().await?;
         Ok(())
     }
 
     pub async fn contract(&self, id: &str) -> Result<Option<Contract>, StoreError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {CONTRACT_COLUMNS} FROM contracts WHERE id = $1"
-        )))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
         match row {
             Some(row) => Ok(Some(self.with_lines(&row).await?)),
             None => Ok(None),
@@ -87,14 +130,21 @@ impl Store {
     }
 
     /// A resident's contracts, newest period first.
-    pub async fn contracts_of_resident(
+    pub async fn contracts_of_resident(&self, resident_id: &str) -> Result<Vec<Contract>, StoreError> {
+        self.contracts_where("resident_id = $1 ORDER BY period DESC, signed_on DESC, id", resident_id).await
+    }
+
+    /// A household's active contracts in a period.
+    pub async fn active_contracts_of_household(
         &self,
-        resident_id: &str,
+        household_id: &str,
+        period: Period,
     ) -> Result<Vec<Contract>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {CONTRACT_COLUMNS} FROM contracts WHERE resident_id = $1 ORDER BY period DESC, signed_on DESC, id"
+            "SELECT {CONTRACT_COLUMNS} FROM contracts WHERE household_id = $1 AND period = $2 AND status = 'active' ORDER BY id"
         )))
-        .bind(resident_id)
+        .bind(household_id)
+        .bind(period.year)
         .fetch_all(&self.pool)
         .await?;
         let mut contracts = Vec::with_capacity(rows.len());
@@ -102,6 +152,37 @@ impl Store {
             contracts.push(self.with_lines(row).await?);
         }
         Ok(contracts)
+    }
+
+    /// Every contract, in id order (for rebuilding from events and audits).
+    pub async fn all_contracts(&self) -> Result<Vec<Contract>, StoreError> {
+        self.contracts_where("$1 = $1 ORDER BY id", "").await
+    }
+
+    async fn contracts_where(&self, condition: &'static str, value: &str) -> Result<Vec<Contract>, StoreError> {
+        let rows =
+            sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE {condition}")))
+                .bind(value)
+                .fetch_all(&self.pool)
+                .await?;
+        let mut contracts = Vec::with_capacity(rows.len());
+        for row in &rows {
+            contracts.push(self.with_lines(row).await?);
+        }
+        Ok(contracts)
+    }
+
+    /// The signed households and residents of a team in a period.
+    pub async fn team_load(&self, team_id: &str, period: Period) -> Result<(i64, i64), StoreError> {
+        let row = sqlx::query("SELECT households, residents FROM team_load WHERE team_id = $1 AND period = $2")
+            .bind(team_id)
+            .bind(period.year)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => (r.try_get("households")?, r.try_get("residents")?),
+            None => (0, 0),
+        })
     }
 
     async fn with_lines(&self, row: &AnyRow) -> Result<Contract, StoreError> {
@@ -113,22 +194,192 @@ impl Store {
         .bind(&id)
         .fetch_all(&self.pool)
         .await?;
+        let ended_on = match row.try_get::<Option<String>, _>("ended_on")? {
+            Some(_) => Some(date(row, "contracts", "ended_on")?),
+            None => None,
+        };
         Ok(Contract {
             resident_id: text(row, "resident_id")?,
+            household_id: row.try_get("household_id")?,
             team_id: text(row, "team_id")?,
+            institution_id: text(row, "institution_id")?,
             county_code: text(row, "county_code")?,
-            period: Period {
-                year: row.try_get::<i32, _>("period")?,
-            },
+            period: Period { year: row.try_get::<i32, _>("period")? },
             status: parsed(row, "contracts", "status", ContractStatus::from_name)?,
             signed_on: date(row, "contracts", "signed_on")?,
             signed_by: text(row, "signed_by")?,
             plugin_hash: text(row, "plugin_hash")?,
             plugin_version: text(row, "plugin_version")?,
+            ended_on,
+            end_reason: row.try_get("end_reason")?,
+            renewal_objected: row.try_get::<i32, _>("renewal_objected")? != 0,
+            renewed_from: row.try_get("renewed_from")?,
+            group_id: row.try_get("group_id")?,
             lines: lines.iter().map(line).collect::<Result<_, _>>()?,
             id,
         })
     }
+}
+
+pub(super) fn stream(contract_id: &str) -> String {
+    format!("contract:{contract_id}")
+}
+
+pub(super) async fn insert_contract(conn: &mut AnyConnection, c: &Contract) -> Result<(), ContractWriteError> {
+    let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO contracts ({CONTRACT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+    )))
+    .bind(&c.id)
+    .bind(&c.resident_id)
+    .bind(&c.household_id)
+    .bind(&c.team_id)
+    .bind(&c.institution_id)
+    .bind(&c.county_code)
+    .bind(c.period.year)
+    .bind(c.status.name())
+    .bind(date_text(c.signed_on))
+    .bind(&c.signed_by)
+    .bind(&c.plugin_hash)
+    .bind(&c.plugin_version)
+    .bind(c.ended_on.map(date_text))
+    .bind(&c.end_reason)
+    .bind(i32::from(c.renewal_objected))
+    .bind(&c.renewed_from)
+    .bind(&c.group_id)
+    .execute(&mut *conn)
+    .await;
+    match inserted {
+        Ok(_) => {}
+        Err(e) if is_unique_violation(&e) => return Err(SignError::AlreadySigned { period: c.period }.into()),
+        Err(e) => return Err(e.into()),
+    }
+    for (position, line) in c.lines.iter().enumerate() {
+        sqlx::query(
+            "INSERT INTO contract_lines (contract_id, position, package_code, package_name, kind, list_price, discount,
+             public_health_fund, insurance_fund, self_pay, rule, priced_age, priced_tags)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(&c.id)
+        .bind(i32::try_from(position).unwrap_or(i32::MAX))
+        .bind(&line.package_code)
+        .bind(&line.package_name)
+        .bind(line.kind.name())
+        .bind(line.list_price)
+        .bind(line.quote.discount)
+        .bind(line.quote.public_health_fund)
+        .bind(line.quote.insurance_fund)
+        .bind(line.quote.self_pay)
+        .bind(&line.quote.rule)
+        .bind(i32::from(line.priced_age))
+        .bind(tags_to_text(&line.priced_tags))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Counts a resident into a team's panel: the household's doctor must be this
+/// team (or none yet), and the team must have room.
+pub(super) async fn join_team(
+    conn: &mut AnyConnection,
+    household: Option<&str>,
+    team: &str,
+    period: Period,
+) -> Result<(), ContractWriteError> {
+    let mut new_household = 0_i64;
+    if let Some(household) = household {
+        // The first member sets the household's doctor; later members must match it.
+        sqlx::query(
+            "INSERT INTO household_doctors (household_id, period, team_id, members) VALUES ($1, $2, $3, 1)
+             ON CONFLICT (household_id, period) DO UPDATE SET members = household_doctors.members + 1
+             WHERE household_doctors.team_id = excluded.team_id",
+        )
+        .bind(household)
+        .bind(period.year)
+        .bind(team)
+        .execute(&mut *conn)
+        .await?;
+        let row = sqlx::query("SELECT team_id, members FROM household_doctors WHERE household_id = $1 AND period = $2")
+            .bind(household)
+            .bind(period.year)
+            .fetch_one(&mut *conn)
+            .await?;
+        let doctor = text(&row, "team_id")?;
+        if doctor != team {
+            return Err(SignError::HouseholdHasOtherDoctor { team: doctor, period }.into());
+        }
+        if row.try_get::<i32, _>("members")? == 1 {
+            new_household = 1;
+        }
+    }
+    sqlx::query("INSERT INTO team_load (team_id, period) VALUES ($1, $2) ON CONFLICT (team_id, period) DO NOTHING")
+        .bind(team)
+        .bind(period.year)
+        .execute(&mut *conn)
+        .await?;
+    let counted = sqlx::query(
+        "UPDATE team_load SET residents = residents + 1, households = households + $3
+         WHERE team_id = $1 AND period = $2
+           AND residents + 1 <= (SELECT capacity_residents FROM teams WHERE id = $1)
+           AND households + $3 <= (SELECT capacity_households FROM teams WHERE id = $1)",
+    )
+    .bind(team)
+    .bind(period.year)
+    .bind(new_household)
+    .execute(&mut *conn)
+    .await?;
+    if counted.rows_affected() == 1 {
+        return Ok(());
+    }
+    let row = sqlx::query(
+        "SELECT l.residents, l.households, t.capacity_residents, t.capacity_households
+         FROM team_load l JOIN teams t ON t.id = l.team_id WHERE l.team_id = $1 AND l.period = $2",
+    )
+    .bind(team)
+    .bind(period.year)
+    .fetch_one(&mut *conn)
+    .await?;
+    let residents_full = row.try_get::<i32, _>("residents")? >= row.try_get::<i32, _>("capacity_residents")?;
+    let (capacity, unit) = if residents_full {
+        (row.try_get::<i32, _>("capacity_residents")?, "residents")
+    } else {
+        (row.try_get::<i32, _>("capacity_households")?, "households")
+    };
+    Err(SignError::TeamFull { team: team.to_owned(), period, capacity: i64::from(capacity), unit }.into())
+}
+
+/// Counts a resident out of a team's panel, releasing the household's doctor
+/// when its last member leaves.
+async fn leave_team(
+    conn: &mut AnyConnection,
+    household: Option<&str>,
+    team: &str,
+    period: Period,
+) -> Result<(), ContractWriteError> {
+    let mut left_household = 0_i64;
+    if let Some(household) = household {
+        sqlx::query("UPDATE household_doctors SET members = members - 1 WHERE household_id = $1 AND period = $2")
+            .bind(household)
+            .bind(period.year)
+            .execute(&mut *conn)
+            .await?;
+        let emptied =
+            sqlx::query("DELETE FROM household_doctors WHERE household_id = $1 AND period = $2 AND members <= 0")
+                .bind(household)
+                .bind(period.year)
+                .execute(&mut *conn)
+                .await?;
+        left_household = i64::try_from(emptied.rows_affected()).unwrap_or(0);
+    }
+    sqlx::query(
+        "UPDATE team_load SET residents = residents - 1, households = households - $3 WHERE team_id = $1 AND period = $2",
+    )
+    .bind(team)
+    .bind(period.year)
+    .bind(left_household)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 fn line(r: &AnyRow) -> Result<ContractLine, StoreError> {
@@ -150,8 +401,6 @@ fn line(r: &AnyRow) -> Result<ContractLine, StoreError> {
             column: "priced_age",
             value: age.to_string(),
         })?,
-        priced_tags: parsed(r, "contract_lines", "priced_tags", |t| {
-            tags_from_text(t).ok()
-        })?,
+        priced_tags: parsed(r, "contract_lines", "priced_tags", |t| tags_from_text(t).ok())?,
     })
 }

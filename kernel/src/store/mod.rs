@@ -10,10 +10,12 @@
 //! not checks in code. Nothing here decides who may do what.
 
 mod contracts;
+mod events;
 mod org;
 mod residents;
 
-pub use contracts::InsertContractError;
+pub use contracts::ContractWriteError;
+pub use events::Event;
 pub use residents::InsertResidentError;
 
 use std::path::Path;
@@ -44,11 +46,7 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     /// A stored value the kernel cannot read back: a bug or a hand edit.
     #[error("the database holds an unreadable value in {table}.{column}: `{value}`")]
-    Corrupt {
-        table: &'static str,
-        column: &'static str,
-        value: String,
-    },
+    Corrupt { table: &'static str, column: &'static str, value: String },
 }
 
 /// The database, migrated and ready.
@@ -61,9 +59,8 @@ pub struct Store {
 impl Store {
     /// The embedded default: `qianyue.db` in `data_dir`, created if missing.
     pub async fn open_data_dir(data_dir: &Path) -> Result<Store, StoreError> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
-            StoreError::Open(format!("cannot create `{}`: {e}", data_dir.display()))
-        })?;
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| StoreError::Open(format!("cannot create `{}`: {e}", data_dir.display())))?;
         let file = data_dir.join("qianyue.db");
         Self::open(&format!("sqlite://{}?mode=rwc", file.display())).await
     }
@@ -76,9 +73,7 @@ impl Store {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
         } else {
-            return Err(StoreError::Open(
-                "the database URL must start with `sqlite:` or `postgres:`".into(),
-            ));
+            return Err(StoreError::Open("the database URL must start with `sqlite:` or `postgres:`".into()));
         };
         let pool = AnyPoolOptions::new()
             // SQLite has one writer at a time; more connections only queue.
@@ -99,10 +94,7 @@ impl Store {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator
-            .run(&pool)
-            .await
-            .map_err(|e| StoreError::Migrate(e.to_string()))?;
+        migrator.run(&pool).await.map_err(|e| StoreError::Migrate(e.to_string()))?;
         Ok(Store { pool, backend })
     }
 
@@ -139,11 +131,7 @@ fn text(row: &AnyRow, column: &'static str) -> Result<String, StoreError> {
 fn date(row: &AnyRow, table: &'static str, column: &'static str) -> Result<Date, StoreError> {
     let value = text(row, column)?;
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(&value, format).map_err(|_| StoreError::Corrupt {
-        table,
-        column,
-        value,
-    })
+    Date::parse(&value, format).map_err(|_| StoreError::Corrupt { table, column, value })
 }
 
 fn date_text(date: Date) -> String {
@@ -159,9 +147,5 @@ fn parsed<T>(
     parse: impl FnOnce(&str) -> Option<T>,
 ) -> Result<T, StoreError> {
     let value = text(row, column)?;
-    parse(&value).ok_or(StoreError::Corrupt {
-        table,
-        column,
-        value,
-    })
+    parse(&value).ok_or(StoreError::Corrupt { table, column, value })
 }

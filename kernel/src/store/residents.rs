@@ -1,10 +1,14 @@
-//! Residents. The citizen ID is stored in full (it is the natural key) and
-//! read back through `CitizenId`, which masks it everywhere it is printed.
+//! Residents, their recorded tags and their households. The citizen ID is
+//! stored in full (it is the natural key) and read back through `CitizenId`,
+//! which masks it everywhere it is printed.
+
+use std::collections::HashMap;
 
 use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
-use super::{Store, StoreError, is_unique_violation, text};
-use crate::residents::{Resident, tags_from_text, tags_to_text};
+use super::{Store, StoreError, date, date_text, events, is_unique_violation, parsed, text};
+use crate::residents::{Household, RecordedTags, Resident, Tag, TagRecord};
 
 /// Registering a resident failed.
 #[derive(Debug, thiserror::Error)]
@@ -15,35 +19,49 @@ pub enum InsertResidentError {
     Store(#[from] StoreError),
 }
 
-const COLUMNS: &str = "id, county_code, name, citizen_id, recorded_tags";
+const COLUMNS: &str = "id, county_code, name, citizen_id, household_id, phone";
 
 impl Store {
-    pub async fn insert_resident(&self, r: &Resident) -> Result<(), InsertResidentError> {
-        let result = sqlx::query(
-            "INSERT INTO residents (id, county_code, name, citizen_id, recorded_tags) VALUES ($1, $2, $3, $4, $5)",
+    /// Registers a resident with their tags, and records the event.
+    pub async fn insert_resident(&self, r: &Resident, actor: &str) -> Result<(), InsertResidentError> {
+        let mut tx = self.begin_write().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO residents (id, county_code, name, citizen_id, household_id, phone) VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&r.id)
         .bind(&r.county_code)
         .bind(&r.name)
         .bind(r.citizen_id.expose())
-        .bind(tags_to_text(&r.recorded_tags))
-        .execute(&self.pool)
+        .bind(&r.household_id)
+        .bind(&r.phone)
+        .execute(&mut *tx)
         .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(e) if is_unique_violation(&e) => Err(InsertResidentError::DuplicateCitizenId),
-            Err(e) => Err(StoreError::from(e).into()),
+        match inserted {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => return Err(InsertResidentError::DuplicateCitizenId),
+            Err(e) => return Err(StoreError::from(e).into()),
         }
+        insert_tags(&mut tx, &r.id, &r.recorded_tags).await?;
+        // The event names the resident by id only: the log holds no citizen ID.
+        let payload = serde_json::json!({
+            "county_code": r.county_code,
+            "household_id": r.household_id,
+            "tags": r.recorded_tags,
+        });
+        events::append(&mut tx, &format!("resident:{}", r.id), "resident.registered", &payload, actor, None).await?;
+        tx.commit().await.map_err(StoreError::from)?;
+        Ok(())
     }
 
     pub async fn resident(&self, id: &str) -> Result<Option<Resident>, StoreError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM residents WHERE id = $1"
-        )))
-        .bind(id)
-        .fetch_optional(&self.pool)
-        .await?;
-        row.as_ref().map(resident).transpose()
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM residents WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let mut resident = resident(&row)?;
+        resident.recorded_tags = self.tags_of(&[id.to_owned()]).await?.remove(id).unwrap_or_default();
+        Ok(Some(resident))
     }
 
     /// A page of a county's residents in id order, after `after` if given.
@@ -61,25 +79,119 @@ impl Store {
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(resident).collect()
+        self.with_tags(rows.iter().map(resident).collect::<Result<_, _>>()?).await
+    }
+
+    /// The members of a household.
+    pub async fn household_members(&self, household_id: &str) -> Result<Vec<Resident>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM residents WHERE household_id = $1 ORDER BY id"
+        )))
+        .bind(household_id)
+        .fetch_all(&self.pool)
+        .await?;
+        self.with_tags(rows.iter().map(resident).collect::<Result<_, _>>()?).await
+    }
+
+    async fn with_tags(&self, mut residents: Vec<Resident>) -> Result<Vec<Resident>, StoreError> {
+        let ids: Vec<String> = residents.iter().map(|r| r.id.clone()).collect();
+        let mut tags = self.tags_of(&ids).await?;
+        for r in &mut residents {
+            r.recorded_tags = tags.remove(&r.id).unwrap_or_default();
+        }
+        Ok(residents)
+    }
+
+    async fn tags_of(&self, ids: &[String]) -> Result<HashMap<String, RecordedTags>, StoreError> {
+        let mut all: HashMap<String, RecordedTags> = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT resident_id, tag, recorded_on, source FROM resident_tags WHERE resident_id IN ({})",
+                placeholders.join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(id);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let tag = parsed(&row, "resident_tags", "tag", Tag::from_name)?;
+                let record = TagRecord {
+                    recorded_on: date(&row, "resident_tags", "recorded_on")?,
+                    source: text(&row, "source")?,
+                };
+                all.entry(text(&row, "resident_id")?).or_default().insert(tag, record);
+            }
+        }
+        Ok(all)
+    }
+
+    pub async fn insert_household(&self, h: &Household) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO households (id, county_code, village_id, address, external_no) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&h.id)
+        .bind(&h.county_code)
+        .bind(&h.village_id)
+        .bind(&h.address)
+        .bind(&h.external_no)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn household(&self, id: &str) -> Result<Option<Household>, StoreError> {
+        let row = sqlx::query("SELECT id, county_code, village_id, address, external_no FROM households WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(Household {
+                id: text(&r, "id")?,
+                county_code: text(&r, "county_code")?,
+                village_id: r.try_get("village_id")?,
+                address: text(&r, "address")?,
+                external_no: r.try_get("external_no")?,
+            })
+        })
+        .transpose()
     }
 }
 
+/// Inserts tag records; a tag already recorded keeps its first date.
+pub(super) async fn insert_tags(
+    conn: &mut AnyConnection,
+    resident_id: &str,
+    tags: &RecordedTags,
+) -> Result<(), StoreError> {
+    for (tag, record) in tags {
+        sqlx::query(
+            "INSERT INTO resident_tags (resident_id, tag, recorded_on, source) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (resident_id, tag) DO NOTHING",
+        )
+        .bind(resident_id)
+        .bind(tag.name())
+        .bind(date_text(record.recorded_on))
+        .bind(&record.source)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
 fn resident(r: &AnyRow) -> Result<Resident, StoreError> {
-    let corrupt = |column: &'static str, value: String| StoreError::Corrupt {
-        table: "residents",
-        column,
-        value,
-    };
+    let corrupt = |column: &'static str, value: String| StoreError::Corrupt { table: "residents", column, value };
     let citizen_id = text(r, "citizen_id")?;
-    let tags = text(r, "recorded_tags")?;
-    Resident::register(
+    let mut resident = Resident::register(
         text(r, "id")?,
         text(r, "county_code")?,
         &text(r, "name")?,
         &citizen_id,
-        tags_from_text(&tags).map_err(|_| corrupt("recorded_tags", tags.clone()))?,
+        RecordedTags::new(),
     )
     // Never put the number itself into an error message.
-    .map_err(|e| corrupt("citizen_id", e.to_string()))
+    .map_err(|e| corrupt("citizen_id", e.to_string()))?;
+    resident.household_id = r.try_get("household_id")?;
+    resident.phone = r.try_get("phone")?;
+    Ok(resident)
 }
