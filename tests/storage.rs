@@ -7,19 +7,10 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{databases, kernel, member};
+use common::{databases, kernel, member, sign};
 use qianyue::KernelError;
 use qianyue::contracts::SignError;
-use qianyue::kernel::SignRequest;
 use tokio::sync::Barrier;
-
-fn sign(resident: &str, team: &str, packages: &[&str]) -> SignRequest {
-    SignRequest {
-        resident_id: resident.into(),
-        team_id: team.into(),
-        packages: packages.iter().map(|p| (*p).to_owned()).collect(),
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn two_clerks_signing_one_resident_at_once_exactly_one_wins() {

@@ -25,6 +25,25 @@ pub mod bundled {
 /// Dates as ISO 8601 (`2026-11-23`) in JSON.
 pub mod iso_date {
     time::serde::format_description!(format, Date, "[year]-[month]-[day]");
-    pub use format::option;
     pub use format::{deserialize, serialize};
+
+    /// The same for `Option<Date>`, with `null` for `None` (time's own
+    /// option helper refuses `null`).
+    pub mod option {
+        use serde::{Deserialize, Deserializer, Serializer};
+        use time::Date;
+
+        pub fn serialize<S: Serializer>(date: &Option<Date>, serializer: S) -> Result<S::Ok, S::Error> {
+            match date {
+                Some(date) => super::serialize(date, serializer),
+                None => serializer.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Date>, D::Error> {
+            #[derive(Deserialize)]
+            struct Iso(#[serde(with = "crate::iso_date")] Date);
+            Ok(Option::<Iso>::deserialize(deserializer)?.map(|Iso(date)| date))
+        }
+    }
 }

@@ -207,3 +207,21 @@ pub fn member(county: &str, team: &str) -> qianyue::authz::Principal {
         team: Some(team.into()),
     }
 }
+
+pub fn county_admin(county: &str) -> qianyue::authz::Principal {
+    qianyue::authz::Principal {
+        subject: format!("admin-of-{county}"),
+        role: qianyue::authz::Role::CountyAdmin,
+        county: Some(county.into()),
+        team: None,
+    }
+}
+
+/// A signing request for the current period.
+pub fn sign(resident: &str, team: &str, packages: &[&str]) -> qianyue::kernel::SignRequest {
+    qianyue::kernel::SignRequest {
+        resident_id: resident.into(),
+        team_id: team.into(),
+        packages: packages.iter().map(|p| (*p).to_owned()).collect(),
+    }
+}

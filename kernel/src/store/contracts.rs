@@ -67,6 +67,9 @@ impl Store {
                 return Err(LifecycleError::NotActive { id: c.id.clone(), status: ContractStatus::Terminated }.into());
             }
             leave_team(&mut tx, c.household_id.as_deref(), &c.team_id, c.period).await?;
+        }
+        // Only once the whole household has left the old team is it free to join the new one.
+        for c in contracts {
             join_team(&mut tx, c.household_id.as_deref(), to_team, c.period).await?;
             let event = ContractEvent::Switched { from_team: c.team_id.clone(), to_team: to_team.to_owned() };
             events::append(&mut tx, &stream(&c.id), event.kind(), &event, actor, Some(reason)).await?;
