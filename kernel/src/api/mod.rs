@@ -7,6 +7,7 @@
 mod contracts;
 mod error;
 mod extract;
+mod idempotency;
 mod org;
 mod residents;
 
@@ -64,6 +65,7 @@ pub fn router(kernel: Arc<Kernel>) -> axum::Router {
     router
         .route("/openapi.json", axum::routing::get(move || async move { Json(openapi.as_ref().clone()) }))
         .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such endpoint; see /openapi.json") })
+        .layer(axum::middleware::from_fn_with_state(kernel.clone(), idempotency::layer))
         .layer(TraceLayer::new_for_http())
         .with_state(kernel)
 }

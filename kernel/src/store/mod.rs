@@ -11,11 +11,13 @@
 
 mod contracts;
 mod events;
+mod idempotency;
 mod org;
 mod residents;
 
 pub use contracts::ContractWriteError;
 pub use events::Event;
+pub use idempotency::Claim;
 pub use residents::InsertResidentError;
 
 use std::path::Path;
