@@ -211,3 +211,51 @@ async fn an_objection_to_renewal_is_recorded_with_its_reason() {
 fn current_period() -> qianyue::contracts::Period {
     qianyue::contracts::Period::containing(qianyue::kernel::today())
 }
+
+#[tokio::test]
+async fn must_sign_residents_left_unsigned_are_listed_with_their_reasons() {
+    for database in databases().await {
+        let data = tempfile::tempdir().unwrap();
+        let k = kernel(&database, data.path(), &[]).await;
+        let period = current_period();
+        let admin = county_admin(PEI);
+        let unsigned_ids = |page: &qianyue::kernel::UnsignedPage| -> Vec<String> {
+            page.residents.iter().map(|u| u.resident_id.clone()).collect()
+        };
+        // 陈伟 (res-pei-005), 35 with no recorded tags, is not a must-sign resident.
+        let all = k.unsigned(&admin, PEI, period, None, 500).await.unwrap();
+        assert_eq!(unsigned_ids(&all), ["res-pei-001", "res-pei-002", "res-pei-003", "res-pei-004", "res-pei-006"]);
+        let elder = all.residents.iter().find(|u| u.resident_id == "res-pei-001").unwrap();
+        assert!(elder.groups.contains(&qianyue::residents::Tag::Elderly));
+
+        // Paging two residents at a time walks the same list.
+        let (mut paged, mut after) = (Vec::new(), None::<String>);
+        loop {
+            let page = k.unsigned(&admin, PEI, period, after.as_deref(), 2).await.unwrap();
+            paged.extend(unsigned_ids(&page));
+            match page.next_after {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(paged, unsigned_ids(&all), "{}", database.name);
+
+        k.sign(&member(PEI, "team-anguo-1"), sign("res-pei-001", "team-anguo-1", &["PEI-GW"])).await.unwrap();
+        let empty =
+            k.record_unsigned_reason(&member(PEI, "team-anguo-1"), "res-pei-004", period, " ").await.unwrap_err();
+        assert!(matches!(empty, KernelError::Lifecycle(LifecycleError::ReasonRequired)), "{empty}");
+        let foreign = k.record_unsigned_reason(&county_admin("320321"), "res-pei-004", period, "x").await;
+        assert!(matches!(foreign, Err(KernelError::Denied(_))));
+        k.record_unsigned_reason(&member(PEI, "team-anguo-1"), "res-pei-004", period, "外出务工 (working in Suzhou)")
+            .await
+            .unwrap();
+
+        let after_signing = k.unsigned(&admin, PEI, period, None, 500).await.unwrap();
+        assert_eq!(unsigned_ids(&after_signing), ["res-pei-002", "res-pei-003", "res-pei-004", "res-pei-006"]);
+        let away = after_signing.residents.iter().find(|u| u.resident_id == "res-pei-004").unwrap();
+        let reason = away.reason.as_ref().unwrap();
+        assert_eq!(reason.reason, "外出务工 (working in Suzhou)");
+        assert_eq!(reason.recorded_by, "member-of-team-anguo-1");
+        assert!(after_signing.residents.iter().filter(|u| u.resident_id != "res-pei-004").all(|u| u.reason.is_none()));
+    }
+}

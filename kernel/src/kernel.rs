@@ -17,7 +17,7 @@ use crate::contracts::{
 };
 use crate::org::{self, County, Member, Membership, Team, TeamError};
 use crate::plugins::{Package, PluginError, PluginHost, PluginInfo, PriceRequest, Refusal, ResidentFacts};
-use crate::residents::{RecordedTags, Resident, ResidentError};
+use crate::residents::{RecordedTags, Resident, ResidentError, UnsignedReason};
 use crate::store::{ContractWriteError, Event, InsertResidentError, Store, StoreError};
 use crate::tokens::TokenKeys;
 
@@ -74,6 +74,26 @@ pub struct NewTeam {
     pub members: Vec<Membership>,
     pub capacity_households: Option<i64>,
     pub capacity_residents: Option<i64>,
+}
+
+/// A must-sign resident with no active contract, and the recorded reason if any.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Unsigned {
+    pub resident_id: String,
+    pub name: String,
+    pub household_id: Option<String>,
+    /// The must-sign groups the resident is in.
+    #[schema(value_type = Vec<crate::residents::Tag>)]
+    pub groups: crate::residents::Tags,
+    pub reason: Option<UnsignedReason>,
+}
+
+/// A page of the must-sign list; `next_after` continues it.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct UnsignedPage {
+    pub period: Period,
+    pub residents: Vec<Unsigned>,
+    pub next_after: Option<String>,
 }
 
 /// A contract with everything that happened to it.
@@ -373,6 +393,64 @@ impl Kernel {
         };
         self.store.insert_team(&team, &new.members).await?;
         Ok(team)
+    }
+
+    /// Must-sign residents (应签尽签) of a county with no active contract in
+    /// `period`, each with the recorded reason if there is one.
+    pub async fn unsigned(
+        &self,
+        who: &Principal,
+        county: &str,
+        period: Period,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<UnsignedPage, KernelError> {
+        self.county_for(who, Action::ListResidents, county).await?;
+        let (residents, next_after) =
+            self.store.residents_without_contract(county, period, after.unwrap_or(""), limit).await?;
+        // Groups as of the period's end: a resident who turns 65 during it counts.
+        let as_of = period.end();
+        let must_sign: Vec<(Resident, crate::residents::Tags)> = residents
+            .into_iter()
+            .map(|r| {
+                let groups = r.tags_on(as_of).into_iter().filter(|t| t.is_must_sign()).collect();
+                (r, groups)
+            })
+            .filter(|(_, groups): &(Resident, crate::residents::Tags)| !groups.is_empty())
+            .collect();
+        let ids: Vec<String> = must_sign.iter().map(|(r, _)| r.id.clone()).collect();
+        let mut reasons = self.store.unsigned_reasons(&ids, period).await?;
+        let residents = must_sign
+            .into_iter()
+            .map(|(r, groups)| Unsigned {
+                reason: reasons.remove(&r.id),
+                resident_id: r.id,
+                name: r.name,
+                household_id: r.household_id,
+                groups,
+            })
+            .collect();
+        Ok(UnsignedPage { period, residents, next_after })
+    }
+
+    /// Records why a resident is not signed in `period` (未签约情况说明).
+    pub async fn record_unsigned_reason(
+        &self,
+        who: &Principal,
+        resident_id: &str,
+        period: Period,
+        reason: &str,
+    ) -> Result<UnsignedReason, KernelError> {
+        let resident = self.store.resident(resident_id).await?.ok_or_else(|| not_found("resident", resident_id))?;
+        let resource = Resource::Resident { id: resident_id, county: &resident.county_code };
+        self.authz.decide(who, Action::RecordUnsignedReason, &resource)?;
+        let reason = UnsignedReason {
+            reason: required(reason)?.to_owned(),
+            recorded_by: who.subject.clone(),
+            recorded_on: today(),
+        };
+        self.store.record_unsigned_reason(resident_id, period, &reason).await?;
+        Ok(reason)
     }
 
     /// Rebuilds every contract from the event log and lists those whose

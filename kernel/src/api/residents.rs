@@ -14,11 +14,16 @@ use utoipa_axum::routes;
 use super::error::{ApiError, Problem};
 use super::extract::{AppJson, AppPath, AppQuery, Caller};
 use crate::Kernel;
-use crate::kernel::{NewResident, today};
-use crate::residents::{RecordedTags, Resident, Sex, Tag, TagRecord, Tags};
+use crate::contracts::Period;
+use crate::kernel::{NewResident, UnsignedPage, today};
+use crate::residents::{RecordedTags, Resident, Sex, Tag, TagRecord, Tags, UnsignedReason};
 
 pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
-    OpenApiRouter::new().routes(routes!(list_residents, register_resident)).routes(routes!(get_resident))
+    OpenApiRouter::new()
+        .routes(routes!(list_residents, register_resident))
+        .routes(routes!(get_resident))
+        .routes(routes!(list_unsigned))
+        .routes(routes!(record_unsigned_reason))
 }
 
 /// A resident as the API shows them: the citizen ID and phone are masked.
@@ -159,6 +164,61 @@ async fn get_resident(
     AppPath(id): AppPath<String>,
 ) -> Result<Json<ResidentView>, ApiError> {
     Ok(Json(k.resident(&who, &id).await?.into()))
+}
+
+#[derive(Deserialize, IntoParams)]
+struct UnsignedQuery {
+    /// The service period (year); the current one by default.
+    period: Option<i32>,
+    /// Continue after this resident id (the previous page's `next_after`).
+    after: Option<String>,
+    /// Residents scanned per page (1–500, default 100); a page lists the unsigned among them.
+    limit: Option<u32>,
+}
+
+/// Must-sign residents (应签尽签: key populations and poverty groups) with no
+/// active contract in the period, each with the recorded reason if any.
+#[utoipa::path(get, path = "/v1/counties/{code}/unsigned", tag = "residents",
+    params(("code" = String, Path, description = "GB/T 2260 division code"), UnsignedQuery),
+    responses((status = 200, body = UnsignedPage), (status = 400, body = Problem), (status = 403, body = Problem)))]
+async fn list_unsigned(
+    State(k): State<Arc<Kernel>>,
+    Caller(who): Caller,
+    AppPath(code): AppPath<String>,
+    AppQuery(query): AppQuery<UnsignedQuery>,
+) -> Result<Json<UnsignedPage>, ApiError> {
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad-query",
+            format!("limit must be 1 to 500, not {limit}"),
+        ));
+    }
+    let period = query.period.map_or_else(|| Period::containing(today()), |year| Period { year });
+    Ok(Json(k.unsigned(&who, &code, period, query.after.as_deref(), limit).await?))
+}
+
+/// Why the resident is not signed.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct ReasonBody {
+    reason: String,
+}
+
+/// Record (or replace) why a must-sign resident is not signed in a period (未签约情况说明).
+#[utoipa::path(put, path = "/v1/residents/{id}/unsigned-reasons/{period}", tag = "residents",
+    params(("id" = String, Path, description = "Resident id"), ("period" = i32, Path, description = "Service period (year)")),
+    request_body = ReasonBody,
+    responses((status = 200, body = UnsignedReason), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, description = "No reason given", body = Problem)))]
+async fn record_unsigned_reason(
+    State(k): State<Arc<Kernel>>,
+    Caller(who): Caller,
+    AppPath((id, period)): AppPath<(String, i32)>,
+    AppJson(body): AppJson<ReasonBody>,
+) -> Result<Json<UnsignedReason>, ApiError> {
+    Ok(Json(k.record_unsigned_reason(&who, &id, Period { year: period }, &body.reason).await?))
 }
 
 #[cfg(test)]

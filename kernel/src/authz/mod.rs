@@ -66,6 +66,7 @@ pub enum Action {
     SwitchTeam,
     TerminateContract,
     ObjectToRenewal,
+    RecordUnsignedReason,
 }
 
 impl Action {
@@ -83,6 +84,7 @@ impl Action {
             Action::SwitchTeam => "SwitchTeam",
             Action::TerminateContract => "TerminateContract",
             Action::ObjectToRenewal => "ObjectToRenewal",
+            Action::RecordUnsignedReason => "RecordUnsignedReason",
         }
     }
 }

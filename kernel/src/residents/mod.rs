@@ -81,6 +81,12 @@ impl Tag {
         matches!(self, Tag::Elderly | Tag::Child)
     }
 
+    /// Must-sign (应签尽签): the key populations and the poverty groups, whose
+    /// residents left unsigned need a recorded reason.
+    pub fn is_must_sign(self) -> bool {
+        self != Tag::Kindergarten
+    }
+
     /// The tag's name as stored and shown (`severe_mental_disorder`).
     pub fn name(self) -> &'static str {
         match self {
@@ -147,6 +153,16 @@ pub struct Household {
     pub address: String,
     /// The poverty-alleviation department's household number, if imported.
     pub external_no: Option<String>,
+}
+
+/// Why a must-sign resident is not signed in a period (未签约情况说明).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct UnsignedReason {
+    pub reason: String,
+    pub recorded_by: String,
+    #[serde(with = "crate::iso_date")]
+    #[schema(value_type = String, format = Date)]
+    pub recorded_on: Date,
 }
 
 /// A registered resident.

@@ -8,7 +8,8 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::{Store, StoreError, date, date_text, events, is_unique_violation, parsed, text};
-use crate::residents::{Household, RecordedTags, Resident, Tag, TagRecord};
+use crate::contracts::Period;
+use crate::residents::{Household, RecordedTags, Resident, Tag, TagRecord, UnsignedReason};
 
 /// Registering a resident failed.
 #[derive(Debug, thiserror::Error)]
@@ -124,6 +125,103 @@ impl Store {
             }
         }
         Ok(all)
+    }
+
+    /// A page of a county's residents, in id order after `after`, with no
+    /// active contract in `period`; also the last id scanned, for the next page.
+    pub async fn residents_without_contract(
+        &self,
+        county_code: &str,
+        period: Period,
+        after: &str,
+        limit: u32,
+    ) -> Result<(Vec<Resident>, Option<String>), StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS}, CASE WHEN EXISTS (SELECT 1 FROM contracts c WHERE c.resident_id = residents.id
+                                       AND c.period = $3 AND c.status = 'active') THEN 1 ELSE 0 END AS signed
+             FROM residents WHERE county_code = $1 AND id > $2 ORDER BY id LIMIT $4"
+        )))
+        .bind(county_code)
+        .bind(after)
+        .bind(period.year)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let last = rows.last().map(|r| text(r, "id")).transpose()?;
+        let mut unsigned = Vec::new();
+        for row in &rows {
+            // An integer, not a boolean: SQLite has no boolean type.
+            if row.try_get::<i32, _>("signed")? == 0 {
+                unsigned.push(resident(row)?);
+            }
+        }
+        let next = if rows.len() == usize::try_from(limit).unwrap_or(usize::MAX) { last } else { None };
+        Ok((self.with_tags(unsigned).await?, next))
+    }
+
+    /// The recorded reasons why residents are not signed in `period` (未签约情况说明).
+    pub async fn unsigned_reasons(
+        &self,
+        ids: &[String],
+        period: Period,
+    ) -> Result<HashMap<String, UnsignedReason>, StoreError> {
+        let mut reasons = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let placeholders: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT resident_id, reason, recorded_by, recorded_on FROM unsigned_reasons
+                 WHERE period = $1 AND resident_id IN ({})",
+                placeholders.join(", ")
+            );
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(period.year);
+            for id in chunk {
+                query = query.bind(id);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                let reason = UnsignedReason {
+                    reason: text(&row, "reason")?,
+                    recorded_by: text(&row, "recorded_by")?,
+                    recorded_on: date(&row, "unsigned_reasons", "recorded_on")?,
+                };
+                reasons.insert(text(&row, "resident_id")?, reason);
+            }
+        }
+        Ok(reasons)
+    }
+
+    /// Records (or replaces) why a resident is not signed in `period`.
+    pub async fn record_unsigned_reason(
+        &self,
+        resident_id: &str,
+        period: Period,
+        reason: &UnsignedReason,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "INSERT INTO unsigned_reasons (resident_id, period, reason, recorded_by, recorded_on) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (resident_id, period) DO UPDATE SET reason = excluded.reason,
+                 recorded_by = excluded.recorded_by, recorded_on = excluded.recorded_on",
+        )
+        .bind(resident_id)
+        .bind(period.year)
+        .bind(&reason.reason)
+        .bind(&reason.recorded_by)
+        .bind(date_text(reason.recorded_on))
+        .execute(&mut *tx)
+        .await?;
+        let payload = serde_json::json!({ "period": period.year });
+        let stream = format!("resident:{resident_id}");
+        events::append(
+            &mut tx,
+            &stream,
+            "resident.unsigned_reason",
+            &payload,
+            &reason.recorded_by,
+            Some(&reason.reason),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     pub async fn insert_household(&self, h: &Household) -> Result<(), StoreError> {
