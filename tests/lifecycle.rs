@@ -259,3 +259,37 @@ async fn must_sign_residents_left_unsigned_are_listed_with_their_reasons() {
         assert!(after_signing.residents.iter().filter(|u| u.resident_id != "res-pei-004").all(|u| u.reason.is_none()));
     }
 }
+
+#[tokio::test]
+async fn a_community_signs_its_members_each_under_the_usual_rules() {
+    for database in databases().await {
+        let data = tempfile::tempdir().unwrap();
+        let k = kernel(&database, data.path(), &[]).await;
+        let home = qianyue::org::Community {
+            id: String::new(),
+            county_code: String::new(),
+            kind: qianyue::org::CommunityKind::NursingHome,
+            name: "安国镇敬老院".into(),
+        };
+        let home = k.register_community(&county_admin(PEI), PEI, home).await.unwrap();
+        let doctor = member(PEI, "team-anguo-1");
+        k.sign(&doctor, sign("res-pei-005", "team-anguo-1", &["PEI-GW"])).await.unwrap();
+
+        let residents: Vec<String> =
+            ["res-pei-001", "res-pei-004", "res-pei-006", "res-pei-005"].map(String::from).to_vec();
+        let packages = vec!["PEI-GW".to_owned()];
+        let signing = k.sign_group(&doctor, &home.id, "team-anguo-1", &packages, &residents).await.unwrap();
+        let signed: Vec<&str> = signing.signed.iter().map(|c| c.resident_id.as_str()).collect();
+        assert_eq!(signed, ["res-pei-001", "res-pei-004", "res-pei-006"], "{}", database.name);
+        assert!(signing.signed.iter().all(|c| c.group_id.as_deref() == Some(signing.group.id.as_str())));
+        assert_eq!(signing.refused.len(), 1);
+        assert_eq!(signing.refused[0].resident_id, "res-pei-005");
+        assert!(signing.refused[0].reason.contains("already has an active contract"), "{}", signing.refused[0].reason);
+
+        // Another county's team may not sign for this community's members.
+        let feng = member("320321", "team-huankou-1");
+        let denied = k.sign_group(&feng, &home.id, "team-huankou-1", &packages, &residents).await;
+        assert!(matches!(denied, Err(KernelError::Denied(_))), "{}", database.name);
+        assert!(k.verify_event_log().await.unwrap().is_empty());
+    }
+}

@@ -13,9 +13,9 @@ use time::{Date, OffsetDateTime, UtcOffset};
 
 use crate::authz::{Action, Authorizer, Denied, Principal, Resource};
 use crate::contracts::{
-    self, Contract, ContractEvent, ContractLine, ContractStatus, LifecycleError, Period, SignError,
+    self, Contract, ContractEvent, ContractLine, ContractStatus, GroupContract, LifecycleError, Period, SignError,
 };
-use crate::org::{self, County, Member, Membership, Team, TeamError};
+use crate::org::{self, Community, County, Member, Membership, Team, TeamError};
 use crate::plugins::{Package, PluginError, PluginHost, PluginInfo, PriceRequest, Refusal, ResidentFacts};
 use crate::residents::{RecordedTags, Resident, ResidentError, UnsignedReason};
 use crate::store::{ContractWriteError, Event, InsertResidentError, Store, StoreError};
@@ -40,6 +40,8 @@ pub enum KernelError {
     Team(#[from] TeamError),
     #[error("`{0}` is already taken")]
     DuplicateId(String),
+    #[error("{0}")]
+    Invalid(String),
     #[error(transparent)]
     Plugin(#[from] PluginError),
     #[error(transparent)]
@@ -94,6 +96,21 @@ pub struct UnsignedPage {
     pub period: Period,
     pub residents: Vec<Unsigned>,
     pub next_after: Option<String>,
+}
+
+/// A member a group contract could not sign, and why.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct GroupRefusal {
+    pub resident_id: String,
+    pub reason: String,
+}
+
+/// What a group signing did.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct GroupSigning {
+    pub group: GroupContract,
+    pub signed: Vec<Contract>,
+    pub refused: Vec<GroupRefusal>,
 }
 
 /// A contract with everything that happened to it.
@@ -216,6 +233,16 @@ impl Kernel {
 
     /// Signs a contract for the current period, priced by the county's plugin.
     pub async fn sign(&self, who: &Principal, request: SignRequest) -> Result<Contract, KernelError> {
+        self.sign_under(who, request, None).await
+    }
+
+    /// Signs, under a group contract when `group` names one.
+    async fn sign_under(
+        &self,
+        who: &Principal,
+        request: SignRequest,
+        group: Option<&str>,
+    ) -> Result<Contract, KernelError> {
         let resident = self.store.resident(&request.resident_id).await?;
         let resident = resident.ok_or_else(|| not_found("resident", &request.resident_id))?;
         let team = self.store.team(&request.team_id).await?;
@@ -282,7 +309,7 @@ impl Kernel {
             end_reason: None,
             renewal_objected: false,
             renewed_from: None,
-            group_id: None,
+            group_id: group.map(str::to_owned),
             lines,
         };
         self.store.insert_contract(&contract, &who.subject).await?;
@@ -347,7 +374,7 @@ impl Kernel {
 
     /// Registers a health worker of the county.
     pub async fn register_member(&self, who: &Principal, county: &str, member: Member) -> Result<Member, KernelError> {
-        self.county_for(who, Action::ManageTeams, county).await?;
+        self.county_for(who, Action::ManageOrganisation, county).await?;
         let institution = self.store.institution(&member.institution_id).await?;
         if institution.is_none_or(|i| i.county_code != county) {
             return Err(not_found("institution", &member.institution_id));
@@ -362,7 +389,7 @@ impl Kernel {
 
     /// Forms a team: led by a licensed GP, members of the county.
     pub async fn create_team(&self, who: &Principal, county: &str, new: NewTeam) -> Result<Team, KernelError> {
-        self.county_for(who, Action::ManageTeams, county).await?;
+        self.county_for(who, Action::ManageOrganisation, county).await?;
         let institution = self.store.institution(&new.institution_id).await?;
         let institution = institution
             .filter(|i| i.county_code == county)
@@ -393,6 +420,72 @@ impl Kernel {
         };
         self.store.insert_team(&team, &new.members).await?;
         Ok(team)
+    }
+
+    /// Registers a functional community (功能社区) of the county.
+    pub async fn register_community(
+        &self,
+        who: &Principal,
+        county: &str,
+        community: Community,
+    ) -> Result<Community, KernelError> {
+        self.county_for(who, Action::ManageOrganisation, county).await?;
+        if community.name.trim().is_empty() {
+            return Err(KernelError::Invalid("a community needs a name".into()));
+        }
+        let community = Community { id: uuid::Uuid::now_v7().to_string(), county_code: county.to_owned(), ..community };
+        self.store.insert_community(&community).await?;
+        Ok(community)
+    }
+
+    /// A community signs its members with one team (团体签约): each member
+    /// gets their own contract under the group, by the same rules as any
+    /// signing; a member who cannot sign is reported, and the others go on.
+    pub async fn sign_group(
+        &self,
+        who: &Principal,
+        community_id: &str,
+        team_id: &str,
+        packages: &[String],
+        residents: &[String],
+    ) -> Result<GroupSigning, KernelError> {
+        let community =
+            self.store.community(community_id).await?.ok_or_else(|| not_found("community", community_id))?;
+        let team = self.store.team(team_id).await?.ok_or_else(|| not_found("team", team_id))?;
+        let id = uuid::Uuid::now_v7().to_string();
+        // May the caller sign for this team in this county at all? (Each member is asked again.)
+        let any_member = Resource::Contract { id: &id, county: &community.county_code, team: &team.id, resident: "" };
+        self.authz.decide(who, Action::SignContract, &any_member)?;
+        if residents.is_empty() {
+            return Err(KernelError::Invalid("a group contract needs at least one member".into()));
+        }
+        let signed_on = today();
+        let group = GroupContract {
+            id,
+            community_id: community.id,
+            team_id: team_id.to_owned(),
+            county_code: community.county_code.clone(),
+            period: Period::containing(signed_on),
+            packages: packages.to_vec(),
+            signed_on,
+            signed_by: who.subject.clone(),
+        };
+        self.store.insert_group_contract(&group).await?;
+        let mut signed = Vec::new();
+        let mut refused = Vec::new();
+        for resident_id in residents {
+            let request = SignRequest {
+                resident_id: resident_id.clone(),
+                team_id: team_id.to_owned(),
+                packages: packages.to_vec(),
+            };
+            match self.sign_under(who, request, Some(&group.id)).await {
+                Ok(contract) => signed.push(contract),
+                Err(KernelError::Store(e)) => return Err(e.into()),
+                Err(e) => refused.push(GroupRefusal { resident_id: resident_id.clone(), reason: e.to_string() }),
+            }
+        }
+        Ok(GroupSigning { group, signed, refused })
     }
 
     /// Must-sign residents (应签尽签) of a county with no active contract in

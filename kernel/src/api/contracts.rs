@@ -14,7 +14,7 @@ use super::error::{ApiError, Problem};
 use super::extract::{AppJson, AppPath, Caller};
 use crate::Kernel;
 use crate::contracts::Contract;
-use crate::kernel::{ContractHistory, SignRequest};
+use crate::kernel::{ContractHistory, GroupSigning, SignRequest};
 
 pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
     OpenApiRouter::new()
@@ -25,6 +25,7 @@ pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
         .routes(routes!(switch_team))
         .routes(routes!(terminate_contract))
         .routes(routes!(object_to_renewal))
+        .routes(routes!(sign_group))
 }
 
 /// Sign a resident with a team for the current year.
@@ -159,4 +160,33 @@ async fn object_to_renewal(
     AppJson(body): AppJson<ReasonBody>,
 ) -> Result<Json<Contract>, ApiError> {
     Ok(Json(k.object_to_renewal(&who, &id, &body.reason).await?))
+}
+
+/// A community signs its members with one team.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct GroupBody {
+    team_id: String,
+    /// The packages every member signs (one basic package, plus its bundle).
+    packages: Vec<String>,
+    /// The members' resident ids.
+    resident_ids: Vec<String>,
+}
+
+/// Group signing (团体签约) for a functional community: each member gets a
+/// contract of their own under the group, by the usual rules; members who
+/// cannot sign are listed with the reason and the others are signed.
+#[utoipa::path(post, path = "/v1/communities/{id}/contracts", tag = "contracts",
+    params(("id" = String, Path, description = "Community id")),
+    request_body = GroupBody,
+    responses((status = 201, body = GroupSigning), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
+async fn sign_group(
+    State(k): State<Arc<Kernel>>,
+    Caller(who): Caller,
+    AppPath(id): AppPath<String>,
+    AppJson(body): AppJson<GroupBody>,
+) -> Result<(StatusCode, Json<GroupSigning>), ApiError> {
+    let signing = k.sign_group(&who, &id, &body.team_id, &body.packages, &body.resident_ids).await?;
+    Ok((StatusCode::CREATED, Json(signing)))
 }

@@ -93,6 +93,7 @@ impl From<KernelError> for ApiError {
             // 422: the team's composition breaks a rule; 409: the id is taken.
             KernelError::Team(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "team-rule", detail),
             KernelError::DuplicateId(_) => ApiError::new(StatusCode::CONFLICT, "duplicate-id", detail),
+            KernelError::Invalid(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", detail),
             KernelError::Plugin(e) => e.into(),
             KernelError::Store(e) => ApiError::internal(&e),
         }

@@ -14,7 +14,7 @@ use super::error::{ApiError, Problem};
 use super::extract::{AppJson, AppPath, Caller};
 use crate::Kernel;
 use crate::kernel::NewTeam;
-use crate::org::{County, Member, Membership, Team};
+use crate::org::{Community, County, Member, Membership, Team};
 use crate::plugins::{Package, PluginInfo};
 
 pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
@@ -24,6 +24,7 @@ pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
         .routes(routes!(get_packages))
         .routes(routes!(list_teams, create_team))
         .routes(routes!(register_member))
+        .routes(routes!(register_community))
 }
 
 /// The counties the caller may see.
@@ -128,4 +129,19 @@ async fn register_member(
     AppJson(member): AppJson<Member>,
 ) -> Result<(StatusCode, Json<Member>), ApiError> {
     Ok((StatusCode::CREATED, Json(k.register_member(&who, &code, member).await?)))
+}
+
+/// Register a functional community (功能社区: employer, industrial park,
+/// office building, school, nursing home, childcare) that signs for its members.
+#[utoipa::path(post, path = "/v1/counties/{code}/communities", tag = "organisation",
+    params(("code" = String, Path, description = "GB/T 2260 division code")),
+    request_body = Community,
+    responses((status = 201, body = Community), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn register_community(
+    State(k): State<Arc<Kernel>>,
+    Caller(who): Caller,
+    AppPath(code): AppPath<String>,
+    AppJson(community): AppJson<Community>,
+) -> Result<(StatusCode, Json<Community>), ApiError> {
+    Ok((StatusCode::CREATED, Json(k.register_community(&who, &code, community).await?)))
 }

@@ -156,6 +156,22 @@ pub enum SignError {
     TeamFull { team: String, period: Period, capacity: i64, unit: &'static str },
 }
 
+/// A group contract (团体签约): a community signed its members with one team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct GroupContract {
+    pub id: String,
+    pub community_id: String,
+    pub team_id: String,
+    pub county_code: String,
+    pub period: Period,
+    /// The packages every member signed.
+    pub packages: Vec<String>,
+    #[serde(with = "crate::iso_date")]
+    #[schema(value_type = String, format = Date)]
+    pub signed_on: Date,
+    pub signed_by: String,
+}
+
 /// Why a signed contract cannot change as asked.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum LifecycleError {

@@ -93,6 +93,55 @@ pub struct Team {
 pub const DEFAULT_CAPACITY_HOUSEHOLDS: i64 = 4_000;
 pub const DEFAULT_CAPACITY_RESIDENTS: i64 = 12_000;
 
+/// The kinds of functional community (功能社区) that sign for their members.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CommunityKind {
+    Employer,
+    IndustrialPark,
+    OfficeBuilding,
+    School,
+    NursingHome,
+    Childcare,
+}
+
+impl CommunityKind {
+    const ALL: [CommunityKind; 6] = [
+        CommunityKind::Employer,
+        CommunityKind::IndustrialPark,
+        CommunityKind::OfficeBuilding,
+        CommunityKind::School,
+        CommunityKind::NursingHome,
+        CommunityKind::Childcare,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CommunityKind::Employer => "employer",
+            CommunityKind::IndustrialPark => "industrial_park",
+            CommunityKind::OfficeBuilding => "office_building",
+            CommunityKind::School => "school",
+            CommunityKind::NursingHome => "nursing_home",
+            CommunityKind::Childcare => "childcare",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// A functional community (功能社区): an organisation that signs on behalf
+/// of its members.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Community {
+    pub id: String,
+    #[serde(default)]
+    pub county_code: String,
+    pub kind: CommunityKind,
+    pub name: String,
+}
+
 /// An administrative village (行政村), served by a township centre.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Village {

@@ -4,7 +4,10 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{Store, StoreError, parsed, text};
-use crate::org::{County, Institution, InstitutionLevel, Member, MemberRole, Membership, Team, Village};
+use crate::contracts::GroupContract;
+use crate::org::{
+    Community, CommunityKind, County, Institution, InstitutionLevel, Member, MemberRole, Membership, Team, Village,
+};
 
 impl Store {
     /// Adds a county; an existing code is left as it is.
@@ -166,6 +169,53 @@ impl Store {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(team).collect()
+    }
+}
+
+impl Store {
+    pub async fn insert_community(&self, c: &Community) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO communities (id, county_code, kind, name) VALUES ($1, $2, $3, $4)")
+            .bind(&c.id)
+            .bind(&c.county_code)
+            .bind(c.kind.name())
+            .bind(&c.name)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn community(&self, id: &str) -> Result<Option<Community>, StoreError> {
+        let row = sqlx::query("SELECT id, county_code, kind, name FROM communities WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| {
+            Ok(Community {
+                id: text(&r, "id")?,
+                county_code: text(&r, "county_code")?,
+                kind: parsed(&r, "communities", "kind", CommunityKind::from_name)?,
+                name: text(&r, "name")?,
+            })
+        })
+        .transpose()
+    }
+
+    pub async fn insert_group_contract(&self, g: &GroupContract) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO group_contracts (id, community_id, team_id, county_code, period, packages, signed_on, signed_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&g.id)
+        .bind(&g.community_id)
+        .bind(&g.team_id)
+        .bind(&g.county_code)
+        .bind(g.period.year)
+        .bind(g.packages.join(","))
+        .bind(super::date_text(g.signed_on))
+        .bind(&g.signed_by)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 }
 
