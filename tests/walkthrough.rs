@@ -75,6 +75,15 @@ async fn walkthrough(server: &Server) {
     assert_eq!(line("PEI-TJ")["self_pay"], 8000, "checkup at 40% of the list price");
     assert_eq!(line("PEI-TJ")["discount"], 12000);
 
+    // The signing team now sees the child's citizen ID in full; another team does not.
+    let child = request("GET", &url("/v1/residents/res-pei-002"), Some(&doctor), None).await;
+    assert_eq!(child.ok(200)["personal_data"], true);
+    assert_eq!(child.body["citizen_id"].as_str().unwrap().len(), 18);
+    let other_doctor = server.token(&["--role", "team_member", "--county", "320322", "--team", "team-anguo-2"]);
+    let masked = request("GET", &url("/v1/residents/res-pei-002"), Some(&other_doctor), None).await;
+    assert_eq!(masked.ok(200)["personal_data"], false);
+    assert!(masked.body["citizen_id"].as_str().unwrap().contains("********"));
+
     // Reading it back gives the same priced contract.
     let id = contract["id"].as_str().unwrap();
     let read = request("GET", &url(&format!("/v1/contracts/{id}")), Some(&doctor), None).await;

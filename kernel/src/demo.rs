@@ -18,6 +18,9 @@ use crate::store::{Store, StoreError};
 pub const PEI: &str = "320322";
 pub const FENG: &str = "320321";
 
+/// (id, county, institution, name, members with their roles)
+type DemoTeam = (&'static str, &'static str, &'static str, &'static str, &'static [(&'static str, MemberRole)]);
+
 /// (id, county, household, name, years before this year, month-day, sequence, recorded tags)
 type DemoResident =
     (&'static str, &'static str, &'static str, &'static str, i32, &'static str, &'static str, &'static [Tag]);
@@ -93,7 +96,7 @@ pub async fn load(store: &Store, this_year: i32) -> Result<bool, StoreError> {
         };
         store.insert_member(&member).await?;
     }
-    let teams: [(&str, &str, &str, &str, &[(&str, MemberRole)]); 4] = [
+    let teams: [DemoTeam; 4] = [
         (
             "team-anguo-1",
             PEI,

@@ -227,8 +227,21 @@ impl Kernel {
 
     pub async fn resident(&self, who: &Principal, id: &str) -> Result<Resident, KernelError> {
         let resident = self.store.resident(id).await?.ok_or_else(|| not_found("resident", id))?;
-        self.authz.decide(who, Action::ReadResident, &Resource::Resident { id, county: &resident.county_code })?;
+        self.authz.decide(
+            who,
+            Action::ReadResident,
+            &Resource::Resident { id, county: &resident.county_code, team: None },
+        )?;
         Ok(resident)
+    }
+
+    /// May the caller see the resident's citizen ID and phone unmasked? Only
+    /// if a policy grants it, e.g. to the resident's own team this period.
+    pub async fn may_see_personal_data(&self, who: &Principal, resident: &Resident) -> Result<bool, KernelError> {
+        let period = Period::containing(today());
+        let team = self.store.active_team_of(&resident.id, period).await?;
+        let resource = Resource::Resident { id: &resident.id, county: &resident.county_code, team: team.as_deref() };
+        Ok(self.authz.decide(who, Action::ReadPersonalData, &resource).is_ok())
     }
 
     /// Signs a contract for the current period, priced by the county's plugin.
@@ -535,7 +548,7 @@ impl Kernel {
         reason: &str,
     ) -> Result<UnsignedReason, KernelError> {
         let resident = self.store.resident(resident_id).await?.ok_or_else(|| not_found("resident", resident_id))?;
-        let resource = Resource::Resident { id: resident_id, county: &resident.county_code };
+        let resource = Resource::Resident { id: resident_id, county: &resident.county_code, team: None };
         self.authz.decide(who, Action::RecordUnsignedReason, &resource)?;
         let reason = UnsignedReason {
             reason: required(reason)?.to_owned(),

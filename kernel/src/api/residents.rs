@@ -26,13 +26,14 @@ pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
         .routes(routes!(record_unsigned_reason))
 }
 
-/// A resident as the API shows them: the citizen ID and phone are masked.
+/// A resident as the API shows them: the citizen ID and phone are masked
+/// unless a policy grants the caller this resident's personal data.
 #[derive(Serialize, ToSchema)]
 pub(super) struct ResidentView {
     id: String,
     county_code: String,
     name: String,
-    /// Masked: `320322********0011`.
+    /// Masked (`320322********0011`) unless the caller may see it.
     citizen_id: String,
     sex: Sex,
     #[serde(with = "crate::iso_date")]
@@ -41,8 +42,10 @@ pub(super) struct ResidentView {
     /// Age in whole years today.
     age: u8,
     household_id: Option<String>,
-    /// Masked: `138****5678`.
+    /// Masked (`138****5678`) unless the caller may see it.
     phone: Option<String>,
+    /// Whether `citizen_id` and `phone` are shown in full.
+    personal_data: bool,
     /// Population tags today: recorded ones plus those derived from age.
     tags: Tags,
     /// Tags recorded by the team or imported, with when and where from.
@@ -51,14 +54,26 @@ pub(super) struct ResidentView {
 
 impl From<Resident> for ResidentView {
     fn from(r: Resident) -> Self {
+        ResidentView::new(r, false)
+    }
+}
+
+impl ResidentView {
+    fn new(r: Resident, personal_data: bool) -> Self {
         let today = today();
+        let (citizen_id, phone) = if personal_data {
+            (r.citizen_id.expose().to_owned(), r.phone.clone())
+        } else {
+            (r.citizen_id.masked(), r.phone.as_deref().map(mask_phone))
+        };
         ResidentView {
-            citizen_id: r.citizen_id.masked(),
+            citizen_id,
+            phone,
+            personal_data,
             sex: r.sex(),
             birth_date: r.birth_date(),
             age: r.age_on(today),
             tags: r.tags_on(today),
-            phone: r.phone.as_deref().map(mask_phone),
             id: r.id,
             county_code: r.county_code,
             name: r.name,
@@ -163,7 +178,9 @@ async fn get_resident(
     Caller(who): Caller,
     AppPath(id): AppPath<String>,
 ) -> Result<Json<ResidentView>, ApiError> {
-    Ok(Json(k.resident(&who, &id).await?.into()))
+    let resident = k.resident(&who, &id).await?;
+    let personal_data = k.may_see_personal_data(&who, &resident).await?;
+    Ok(Json(ResidentView::new(resident, personal_data)))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -67,6 +67,7 @@ pub enum Action {
     TerminateContract,
     ObjectToRenewal,
     RecordUnsignedReason,
+    ReadPersonalData,
 }
 
 impl Action {
@@ -85,6 +86,7 @@ impl Action {
             Action::TerminateContract => "TerminateContract",
             Action::ObjectToRenewal => "ObjectToRenewal",
             Action::RecordUnsignedReason => "RecordUnsignedReason",
+            Action::ReadPersonalData => "ReadPersonalData",
         }
     }
 }
@@ -92,9 +94,21 @@ impl Action {
 /// What an action is done to, with the facts policies look at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resource<'a> {
-    County { code: &'a str },
-    Resident { id: &'a str, county: &'a str },
-    Contract { id: &'a str, county: &'a str, team: &'a str, resident: &'a str },
+    County {
+        code: &'a str,
+    },
+    /// `team`: the team of the resident's active contract this period, if any.
+    Resident {
+        id: &'a str,
+        county: &'a str,
+        team: Option<&'a str>,
+    },
+    Contract {
+        id: &'a str,
+        county: &'a str,
+        team: &'a str,
+        resident: &'a str,
+    },
 }
 
 /// The policies refused; says what was asked, for the person refused.
@@ -267,11 +281,13 @@ fn principal_entity(p: &Principal) -> Option<Entity> {
 fn resource_entity(resource: &Resource<'_>, entities: &mut Vec<Entity>) -> Option<EntityUid> {
     let (uid, attrs, parents) = match *resource {
         Resource::County { code } => (uid("Qianyue::County", code)?, HashMap::new(), HashSet::new()),
-        Resource::Resident { id, county } => (
-            uid("Qianyue::Resident", id)?,
-            HashMap::from([("county".into(), entity_ref("Qianyue::County", county)?)]),
-            HashSet::from([uid("Qianyue::County", county)?]),
-        ),
+        Resource::Resident { id, county, team } => {
+            let mut attrs = HashMap::from([("county".into(), entity_ref("Qianyue::County", county)?)]);
+            if let Some(team) = team {
+                attrs.insert("team".into(), entity_ref("Qianyue::Team", team)?);
+            }
+            (uid("Qianyue::Resident", id)?, attrs, HashSet::from([uid("Qianyue::County", county)?]))
+        }
         Resource::Contract { id, county, team, resident } => (
             uid("Qianyue::Contract", id)?,
             HashMap::from([

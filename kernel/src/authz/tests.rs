@@ -31,7 +31,7 @@ fn check(principal: Principal, action: Action, resource: Resource<'_>, allowed: 
 
 #[test]
 fn regional_admins_read_every_county_but_do_not_sign() {
-    check(regional(), Action::ReadResident, Resource::Resident { id: "r1", county: FENG }, true);
+    check(regional(), Action::ReadResident, Resource::Resident { id: "r1", county: FENG, team: None }, true);
     check(regional(), Action::ViewCatalogue, Resource::County { code: PEI }, true);
     check(regional(), Action::SignContract, contract(PEI, "t1"), false);
     check(regional(), Action::RegisterResident, Resource::County { code: PEI }, false);
@@ -39,8 +39,8 @@ fn regional_admins_read_every_county_but_do_not_sign() {
 
 #[test]
 fn county_admins_stay_in_their_county() {
-    check(county_admin(PEI), Action::ReadResident, Resource::Resident { id: "r1", county: PEI }, true);
-    check(county_admin(PEI), Action::ReadResident, Resource::Resident { id: "r1", county: FENG }, false);
+    check(county_admin(PEI), Action::ReadResident, Resource::Resident { id: "r1", county: PEI, team: None }, true);
+    check(county_admin(PEI), Action::ReadResident, Resource::Resident { id: "r1", county: FENG, team: None }, false);
     check(county_admin(PEI), Action::ListResidents, Resource::County { code: FENG }, false);
     check(county_admin(PEI), Action::RegisterResident, Resource::County { code: PEI }, true);
     check(county_admin(PEI), Action::RegisterResident, Resource::County { code: FENG }, false);
@@ -60,7 +60,7 @@ fn team_members_sign_only_for_their_own_team() {
 fn team_members_never_sign_across_counties() {
     // Even for their own team's id, a resident of another county is refused.
     check(member(PEI, "t1"), Action::SignContract, contract(FENG, "t1"), false);
-    check(member(PEI, "t1"), Action::ReadResident, Resource::Resident { id: "r1", county: FENG }, false);
+    check(member(PEI, "t1"), Action::ReadResident, Resource::Resident { id: "r1", county: FENG, team: None }, false);
 }
 
 #[test]
@@ -109,4 +109,32 @@ fn the_policy_folder_on_disk_matches_the_bundled_set() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
     let from_disk = Authorizer::from_dir(&dir).unwrap();
     assert_eq!(from_disk.policy_count(), Authorizer::bundled().unwrap().policy_count());
+}
+
+#[test]
+fn personal_data_is_for_the_county_and_the_residents_own_team() {
+    let signed_with = |team| Resource::Resident { id: "r1", county: PEI, team: Some(team) };
+    check(county_admin(PEI), Action::ReadPersonalData, Resource::Resident { id: "r1", county: PEI, team: None }, true);
+    check(
+        county_admin(FENG),
+        Action::ReadPersonalData,
+        Resource::Resident { id: "r1", county: PEI, team: None },
+        false,
+    );
+    check(member(PEI, "t1"), Action::ReadPersonalData, signed_with("t1"), true);
+    check(member(PEI, "t1"), Action::ReadPersonalData, signed_with("t2"), false);
+    check(member(PEI, "t1"), Action::ReadPersonalData, Resource::Resident { id: "r1", county: PEI, team: None }, false);
+    check(regional(), Action::ReadPersonalData, signed_with("t1"), false);
+}
+
+#[test]
+fn lifecycle_changes_belong_to_the_contracts_team_and_county() {
+    for action in [Action::SwitchTeam, Action::TerminateContract, Action::ObjectToRenewal] {
+        check(member(PEI, "t1"), action, contract(PEI, "t1"), true);
+        check(member(PEI, "t1"), action, contract(PEI, "t2"), false);
+        check(member(PEI, "t1"), action, contract(FENG, "t1"), false);
+        check(county_admin(PEI), action, contract(PEI, "t2"), true);
+        check(county_admin(FENG), action, contract(PEI, "t2"), false);
+        check(regional(), action, contract(PEI, "t1"), false);
+    }
 }

@@ -175,6 +175,17 @@ impl Store {
         Ok(contracts)
     }
 
+    /// The team of the resident's active contract in `period`, if any.
+    pub async fn active_team_of(&self, resident_id: &str, period: Period) -> Result<Option<String>, StoreError> {
+        let row =
+            sqlx::query("SELECT team_id FROM contracts WHERE resident_id = $1 AND period = $2 AND status = 'active'")
+                .bind(resident_id)
+                .bind(period.year)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|r| text(&r, "team_id")).transpose()
+    }
+
     /// The signed households and residents of a team in a period.
     pub async fn team_load(&self, team_id: &str, period: Period) -> Result<(i64, i64), StoreError> {
         let row = sqlx::query("SELECT households, residents FROM team_load WHERE team_id = $1 AND period = $2")
