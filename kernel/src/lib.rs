@@ -13,6 +13,7 @@ pub mod org;
 pub mod plugins;
 pub mod residents;
 pub mod store;
+pub mod synthetic;
 pub mod tokens;
 
 pub use kernel::{Kernel, KernelError};

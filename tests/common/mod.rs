@@ -181,9 +181,20 @@ pub async fn kernel(
     data_dir: &Path,
     extra_plugins: &[&Path],
 ) -> std::sync::Arc<qianyue::Kernel> {
+    kernel_on(database, data_dir, extra_plugins, qianyue::kernel::Clock::System).await
+}
+
+/// The same, living on the day `clock` says (the demo region, if loaded
+/// now, is registered as of that day's year).
+pub async fn kernel_on(
+    database: &TestDatabase,
+    data_dir: &Path,
+    extra_plugins: &[&Path],
+    clock: qianyue::kernel::Clock,
+) -> std::sync::Arc<qianyue::Kernel> {
     use qianyue::plugins::{Limits, PluginHost};
     let store = qianyue::store::Store::open(&database.store_url(data_dir)).await.unwrap();
-    qianyue::demo::load(&store, qianyue::kernel::today().year()).await.unwrap();
+    qianyue::demo::load(&store, clock.today().year()).await.unwrap();
     let plugins = PluginHost::new(Limits::default()).unwrap();
     for (name, bytes) in qianyue::bundled::PLUGINS {
         plugins.load(name, bytes).unwrap();
@@ -196,6 +207,7 @@ pub async fn kernel(
         plugins,
         authz: qianyue::authz::Authorizer::bundled().unwrap(),
         tokens: qianyue::tokens::TokenKeys::from_secret(&[42; 32]),
+        clock,
     })
 }
 
@@ -205,6 +217,15 @@ pub fn member(county: &str, team: &str) -> qianyue::authz::Principal {
         role: qianyue::authz::Role::TeamMember,
         county: Some(county.into()),
         team: Some(team.into()),
+    }
+}
+
+pub fn regional_admin() -> qianyue::authz::Principal {
+    qianyue::authz::Principal {
+        subject: "region-it".into(),
+        role: qianyue::authz::Role::RegionalAdmin,
+        county: None,
+        team: None,
     }
 }
 

@@ -74,6 +74,7 @@ impl From<KernelError> for ApiError {
             KernelError::NotFound { .. } => ApiError::new(StatusCode::NOT_FOUND, "not-found", detail),
             // 422: the resident's data breaks a rule.
             KernelError::Resident(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-resident", detail),
+            KernelError::List(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-list", detail),
             // 409: the same person again.
             KernelError::DuplicateResident => ApiError::new(StatusCode::CONFLICT, "duplicate-resident", detail),
             // 409: another contract holds the place; 422: the choice breaks a signing rule.

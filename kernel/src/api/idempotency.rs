@@ -20,7 +20,7 @@ use crate::store::Claim;
 
 pub const HEADER: &str = "idempotency-key";
 /// Commands are small JSON documents or CSV uploads; larger bodies are refused.
-const MAX_BODY: usize = 64 << 20;
+const MAX_BODY: usize = super::residents::MAX_LIST;
 
 pub async fn layer(State(kernel): State<Arc<Kernel>>, request: Request, next: Next) -> Response {
     match run(kernel, request, next).await {

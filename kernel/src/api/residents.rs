@@ -3,7 +3,8 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::State;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -15,7 +16,7 @@ use super::error::{ApiError, Problem};
 use super::extract::{AppJson, AppPath, AppQuery, Caller};
 use crate::Kernel;
 use crate::contracts::Period;
-use crate::kernel::{NewResident, UnsignedPage, today};
+use crate::kernel::{ImportReport, NewResident, UnsignedPage, today};
 use crate::residents::{RecordedTags, Resident, Sex, Tag, TagRecord, Tags, UnsignedReason};
 
 pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
@@ -24,7 +25,12 @@ pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
         .routes(routes!(get_resident))
         .routes(routes!(list_unsigned))
         .routes(routes!(record_unsigned_reason))
+        .merge(OpenApiRouter::new().routes(routes!(import_poverty_list)).layer(DefaultBodyLimit::max(MAX_LIST)))
 }
+
+/// The largest list accepted over HTTP (about 3 million rows); larger ones
+/// go through `qianyue import residents`, which streams the file.
+pub(super) const MAX_LIST: usize = 256 << 20;
 
 /// A resident as the API shows them: the citizen ID and phone are masked
 /// unless a policy grants the caller this resident's personal data.
@@ -236,6 +242,38 @@ async fn record_unsigned_reason(
     AppJson(body): AppJson<ReasonBody>,
 ) -> Result<Json<UnsignedReason>, ApiError> {
     Ok(Json(k.record_unsigned_reason(&who, &id, Period { year: period }, &body.reason).await?))
+}
+
+#[derive(Deserialize, IntoParams)]
+struct ImportQuery {
+    /// The date the list states the poverty statuses as of (ISO 8601); today by default.
+    #[serde(default, with = "crate::iso_date::option")]
+    #[param(value_type = Option<String>, format = Date)]
+    recorded_on: Option<Date>,
+}
+
+/// Import the poverty-alleviation department's list (CSV, UTF-8, header line:
+/// household_no, name, citizen_id, poverty_status, address[, phone]).
+/// Idempotent: importing the same list again changes nothing. Bad rows are
+/// reported by line while the good rows go in.
+#[utoipa::path(post, path = "/v1/counties/{code}/imports/poverty-list", tag = "residents",
+    params(("code" = String, Path, description = "GB/T 2260 division code"), ImportQuery),
+    request_body(content = String, content_type = "text/csv"),
+    responses(
+        (status = 200, description = "What the import did, with every rejected row", body = ImportReport),
+        (status = 403, body = Problem),
+        (status = 413, description = "Over 256 MiB: use `qianyue import residents`", body = Problem),
+        (status = 422, description = "The header lacks a column", body = Problem),
+    ))]
+async fn import_poverty_list(
+    State(k): State<Arc<Kernel>>,
+    Caller(who): Caller,
+    AppPath(code): AppPath<String>,
+    AppQuery(query): AppQuery<ImportQuery>,
+    body: Bytes,
+) -> Result<Json<ImportReport>, ApiError> {
+    let recorded_on = query.recorded_on.unwrap_or_else(today);
+    Ok(Json(k.import_poverty_list(&who, &code, body.as_ref(), recorded_on, |_| {}).await?))
 }
 
 #[cfg(test)]

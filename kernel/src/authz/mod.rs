@@ -68,6 +68,8 @@ pub enum Action {
     ObjectToRenewal,
     RecordUnsignedReason,
     ReadPersonalData,
+    ImportResidents,
+    RenewContracts,
 }
 
 impl Action {
@@ -87,6 +89,8 @@ impl Action {
             Action::ObjectToRenewal => "ObjectToRenewal",
             Action::RecordUnsignedReason => "RecordUnsignedReason",
             Action::ReadPersonalData => "ReadPersonalData",
+            Action::ImportResidents => "ImportResidents",
+            Action::RenewContracts => "RenewContracts",
         }
     }
 }

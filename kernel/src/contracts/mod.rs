@@ -282,6 +282,76 @@ impl Contract {
     }
 }
 
+/// Why a contract of an ended period is not renewed into the next.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum NotRenewed {
+    #[error("the resident objected to the renewal")]
+    Objected,
+    #[error("the contract has no basic package to renew")]
+    NoBasicPackage,
+    #[error("the county no longer offers package `{0}`")]
+    Withdrawn(String),
+    #[error("the county's rules refuse package `{package}` now: {reason}")]
+    NotEligible { package: String, reason: String },
+    #[error("the resident has already signed for the next period")]
+    AlreadySigned,
+    #[error("the household's family doctor for the next period is team `{0}`")]
+    HouseholdHasOtherDoctor(String),
+    #[error("team `{0}` is full for the next period")]
+    TeamFull(String),
+}
+
+impl NotRenewed {
+    /// A short name for counting: `objected`, `team_full`, …
+    pub fn kind(&self) -> &'static str {
+        match self {
+            NotRenewed::Objected => "objected",
+            NotRenewed::NoBasicPackage => "no_basic_package",
+            NotRenewed::Withdrawn(_) => "withdrawn",
+            NotRenewed::NotEligible { .. } => "not_eligible",
+            NotRenewed::AlreadySigned => "already_signed",
+            NotRenewed::HouseholdHasOtherDoctor(_) => "household_has_other_doctor",
+            NotRenewed::TeamFull(_) => "team_full",
+        }
+    }
+}
+
+impl Contract {
+    /// The contract that renews this one for the next period (视为自动续约):
+    /// same team, the basic package repriced as `lines`, in force from the
+    /// first day of the period.
+    pub fn renewal(
+        &self,
+        id: String,
+        household_id: Option<String>,
+        lines: Vec<ContractLine>,
+        by: &str,
+        plugin: (&str, &str),
+    ) -> Contract {
+        let period = self.period.next();
+        Contract {
+            id,
+            resident_id: self.resident_id.clone(),
+            household_id,
+            team_id: self.team_id.clone(),
+            institution_id: self.institution_id.clone(),
+            county_code: self.county_code.clone(),
+            period,
+            status: ContractStatus::Active,
+            ended_on: None,
+            end_reason: None,
+            renewal_objected: false,
+            renewed_from: Some(self.id.clone()),
+            group_id: None,
+            signed_on: period.start(),
+            signed_by: by.to_owned(),
+            plugin_hash: plugin.0.to_owned(),
+            plugin_version: plugin.1.to_owned(),
+            lines,
+        }
+    }
+}
+
 /// Checks a choice of package codes against the catalogue and returns the
 /// chosen packages, basic first.
 pub fn choose_packages<'a>(

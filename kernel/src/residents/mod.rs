@@ -6,6 +6,7 @@
 //! no HTTP, no plugins.
 
 mod citizen_id;
+pub mod poverty_list;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use time::Date;
 
-use super::{Store, StoreError, date, date_text, events, is_unique_violation, parsed, text};
+use super::{Store, StoreError, date, date_text, events, is_unique_violation, parsed, placeholders, text};
 use crate::contracts::{Contract, ContractEvent, ContractLine, ContractStatus, LifecycleError, Period, SignError};
 use crate::plugins::{PackageKind, Quote};
 use crate::residents::{tags_from_text, tags_to_text};
@@ -31,14 +31,14 @@ impl From<sqlx::Error> for ContractWriteError {
     }
 }
 
-const CONTRACT_COLUMNS: &str = "id, resident_id, household_id, team_id, institution_id, county_code, period, status, \
+pub(super) const CONTRACT_COLUMNS: &str = "id, resident_id, household_id, team_id, institution_id, county_code, period, status, \
      signed_on, signed_by, plugin_hash, plugin_version, ended_on, end_reason, renewal_objected, renewed_from, group_id";
 
 impl Store {
     /// Stores a new contract with all its lines and its event, or nothing.
     pub async fn insert_contract(&self, c: &Contract, actor: &str) -> Result<(), ContractWriteError> {
         let mut tx = self.begin_write().await?;
-        insert_contract(&mut tx, c).await?;
+        insert_contracts(&mut tx, std::slice::from_ref(c)).await?;
         join_team(&mut tx, c.household_id.as_deref(), &c.team_id, c.period).await?;
         let event = ContractEvent::Signed { contract: Box::new(c.clone()) };
         events::append(&mut tx, &stream(&c.id), event.kind(), &event, actor, None).await?;
@@ -200,94 +200,114 @@ impl Store {
     }
 
     async fn with_lines(&self, row: &AnyRow) -> Result<Contract, StoreError> {
-        let id = text(row, "id")?;
         let lines = sqlx::query(
             "SELECT package_code, package_name, kind, list_price, discount, public_health_fund, insurance_fund,
              self_pay, rule, priced_age, priced_tags FROM contract_lines WHERE contract_id = $1 ORDER BY position",
         )
-        .bind(&id)
+        .bind(text(row, "id")?)
         .fetch_all(&self.pool)
         .await?;
-        let ended_on = match row.try_get::<Option<String>, _>("ended_on")? {
-            Some(_) => Some(date(row, "contracts", "ended_on")?),
-            None => None,
-        };
-        Ok(Contract {
-            resident_id: text(row, "resident_id")?,
-            household_id: row.try_get("household_id")?,
-            team_id: text(row, "team_id")?,
-            institution_id: text(row, "institution_id")?,
-            county_code: text(row, "county_code")?,
-            period: Period { year: row.try_get::<i32, _>("period")? },
-            status: parsed(row, "contracts", "status", ContractStatus::from_name)?,
-            signed_on: date(row, "contracts", "signed_on")?,
-            signed_by: text(row, "signed_by")?,
-            plugin_hash: text(row, "plugin_hash")?,
-            plugin_version: text(row, "plugin_version")?,
-            ended_on,
-            end_reason: row.try_get("end_reason")?,
-            renewal_objected: row.try_get::<i32, _>("renewal_objected")? != 0,
-            renewed_from: row.try_get("renewed_from")?,
-            group_id: row.try_get("group_id")?,
-            lines: lines.iter().map(line).collect::<Result<_, _>>()?,
-            id,
-        })
+        contract_from_row(row, lines.iter().map(line).collect::<Result<_, _>>()?)
     }
+}
+
+/// A contract from its row and its lines.
+pub(super) fn contract_from_row(row: &AnyRow, lines: Vec<ContractLine>) -> Result<Contract, StoreError> {
+    let ended_on = match row.try_get::<Option<String>, _>("ended_on")? {
+        Some(_) => Some(date(row, "contracts", "ended_on")?),
+        None => None,
+    };
+    Ok(Contract {
+        resident_id: text(row, "resident_id")?,
+        household_id: row.try_get("household_id")?,
+        team_id: text(row, "team_id")?,
+        institution_id: text(row, "institution_id")?,
+        county_code: text(row, "county_code")?,
+        period: Period { year: row.try_get::<i32, _>("period")? },
+        status: parsed(row, "contracts", "status", ContractStatus::from_name)?,
+        signed_on: date(row, "contracts", "signed_on")?,
+        signed_by: text(row, "signed_by")?,
+        plugin_hash: text(row, "plugin_hash")?,
+        plugin_version: text(row, "plugin_version")?,
+        ended_on,
+        end_reason: row.try_get("end_reason")?,
+        renewal_objected: row.try_get::<i32, _>("renewal_objected")? != 0,
+        renewed_from: row.try_get("renewed_from")?,
+        group_id: row.try_get("group_id")?,
+        lines,
+        id: text(row, "id")?,
+    })
 }
 
 pub(super) fn stream(contract_id: &str) -> String {
     format!("contract:{contract_id}")
 }
 
-pub(super) async fn insert_contract(conn: &mut AnyConnection, c: &Contract) -> Result<(), ContractWriteError> {
-    let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "INSERT INTO contracts ({CONTRACT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
-    )))
-    .bind(&c.id)
-    .bind(&c.resident_id)
-    .bind(&c.household_id)
-    .bind(&c.team_id)
-    .bind(&c.institution_id)
-    .bind(&c.county_code)
-    .bind(c.period.year)
-    .bind(c.status.name())
-    .bind(date_text(c.signed_on))
-    .bind(&c.signed_by)
-    .bind(&c.plugin_hash)
-    .bind(&c.plugin_version)
-    .bind(c.ended_on.map(date_text))
-    .bind(&c.end_reason)
-    .bind(i32::from(c.renewal_objected))
-    .bind(&c.renewed_from)
-    .bind(&c.group_id)
-    .execute(&mut *conn)
-    .await;
-    match inserted {
-        Ok(_) => {}
-        Err(e) if is_unique_violation(&e) => return Err(SignError::AlreadySigned { period: c.period }.into()),
-        Err(e) => return Err(e.into()),
+/// Inserts contracts with their lines, a few multi-row statements for many
+/// contracts. A second active contract of a resident in a period breaks a
+/// unique index and fails the whole statement.
+pub(super) async fn insert_contracts(
+    conn: &mut AnyConnection,
+    contracts: &[Contract],
+) -> Result<(), ContractWriteError> {
+    // 17 and 13 parameters a row: these sizes stay under SQLite's 32,766.
+    for chunk in contracts.chunks(1000) {
+        let sql = format!("INSERT INTO contracts ({CONTRACT_COLUMNS}) VALUES {}", placeholders(chunk.len(), 17, 1));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for c in chunk {
+            query = query
+                .bind(&c.id)
+                .bind(&c.resident_id)
+                .bind(&c.household_id)
+                .bind(&c.team_id)
+                .bind(&c.institution_id)
+                .bind(&c.county_code)
+                .bind(c.period.year)
+                .bind(c.status.name())
+                .bind(date_text(c.signed_on))
+                .bind(&c.signed_by)
+                .bind(&c.plugin_hash)
+                .bind(&c.plugin_version)
+                .bind(c.ended_on.map(date_text))
+                .bind(&c.end_reason)
+                .bind(i32::from(c.renewal_objected))
+                .bind(&c.renewed_from)
+                .bind(&c.group_id);
+        }
+        match query.execute(&mut *conn).await {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => {
+                return Err(SignError::AlreadySigned { period: chunk[0].period }.into());
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
-    for (position, line) in c.lines.iter().enumerate() {
-        sqlx::query(
+    let lines: Vec<(&Contract, usize, &ContractLine)> =
+        contracts.iter().flat_map(|c| c.lines.iter().enumerate().map(move |(i, l)| (c, i, l))).collect();
+    for chunk in lines.chunks(2000) {
+        let sql = format!(
             "INSERT INTO contract_lines (contract_id, position, package_code, package_name, kind, list_price, discount,
-             public_health_fund, insurance_fund, self_pay, rule, priced_age, priced_tags)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(&c.id)
-        .bind(i32::try_from(position).unwrap_or(i32::MAX))
-        .bind(&line.package_code)
-        .bind(&line.package_name)
-        .bind(line.kind.name())
-        .bind(line.list_price)
-        .bind(line.quote.discount)
-        .bind(line.quote.public_health_fund)
-        .bind(line.quote.insurance_fund)
-        .bind(line.quote.self_pay)
-        .bind(&line.quote.rule)
-        .bind(i32::from(line.priced_age))
-        .bind(tags_to_text(&line.priced_tags))
-        .execute(&mut *conn)
-        .await?;
+             public_health_fund, insurance_fund, self_pay, rule, priced_age, priced_tags) VALUES {}",
+            placeholders(chunk.len(), 13, 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (c, position, line) in chunk {
+            query = query
+                .bind(&c.id)
+                .bind(i32::try_from(*position).unwrap_or(i32::MAX))
+                .bind(&line.package_code)
+                .bind(&line.package_name)
+                .bind(line.kind.name())
+                .bind(line.list_price)
+                .bind(line.quote.discount)
+                .bind(line.quote.public_health_fund)
+                .bind(line.quote.insurance_fund)
+                .bind(line.quote.self_pay)
+                .bind(&line.quote.rule)
+                .bind(i32::from(line.priced_age))
+                .bind(tags_to_text(&line.priced_tags));
+        }
+        query.execute(&mut *conn).await?;
     }
     Ok(())
 }
@@ -396,7 +416,7 @@ async fn leave_team(
     Ok(())
 }
 
-fn line(r: &AnyRow) -> Result<ContractLine, StoreError> {
+pub(super) fn line(r: &AnyRow) -> Result<ContractLine, StoreError> {
     let age = r.try_get::<i32, _>("priced_age")?;
     Ok(ContractLine {
         package_code: text(r, "package_code")?,

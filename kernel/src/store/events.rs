@@ -69,6 +69,38 @@ pub(super) async fn append(
     Ok(())
 }
 
+/// An event about to be appended with others in one statement.
+pub(super) struct NewEvent {
+    stream: String,
+    kind: &'static str,
+    payload: String,
+    reason: Option<String>,
+}
+
+impl NewEvent {
+    pub(super) fn new(stream: String, kind: &'static str, payload: serde_json::Value, reason: Option<String>) -> Self {
+        NewEvent { stream, kind, payload: payload.to_string(), reason }
+    }
+}
+
+/// Appends many events by one actor inside the caller's transaction, in order.
+pub(super) async fn append_many(conn: &mut AnyConnection, events: &[NewEvent], actor: &str) -> Result<(), StoreError> {
+    let at = now();
+    // 6 parameters a row stays far below both databases' limits at this size.
+    for chunk in events.chunks(2000) {
+        let sql = format!(
+            "INSERT INTO events (stream, kind, payload, actor, at, reason) VALUES {}",
+            super::placeholders(chunk.len(), 6, 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for e in chunk {
+            query = query.bind(&e.stream).bind(e.kind).bind(&e.payload).bind(actor).bind(&at).bind(&e.reason);
+        }
+        query.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
 pub(super) fn now() -> String {
     OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
 }

@@ -12,12 +12,17 @@
 mod contracts;
 mod events;
 mod idempotency;
+mod import;
 mod org;
+mod renewal;
 mod residents;
+mod synthetic;
 
 pub use contracts::ContractWriteError;
 pub use events::Event;
 pub use idempotency::Claim;
+pub use import::ImportedChunk;
+pub use renewal::{RenewalRun, RenewalWriteError};
 pub use residents::InsertResidentError;
 
 use std::path::Path;
@@ -119,6 +124,25 @@ impl Store {
         };
         Ok(tx)
     }
+}
+
+/// `rows` parenthesised groups of `columns` numbered placeholders from
+/// `$first`: `($1, $2), ($3, $4)` for multi-row inserts, `($1, $2, $3)` for
+/// an `IN` list.
+fn placeholders(rows: usize, columns: usize, first: usize) -> String {
+    let mut sql = String::with_capacity(rows * columns * 6);
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..columns {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('$');
+            sql.push_str(&(first + row * columns + column).to_string());
+        }
+        sql.push(')');
+    }
+    sql
 }
 
 /// True when `error` is a unique-constraint violation.

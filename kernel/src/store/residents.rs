@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::{Store, StoreError, date, date_text, events, is_unique_violation, parsed, text};
+use super::{Store, StoreError, date, date_text, events, is_unique_violation, parsed, placeholders, text};
 use crate::contracts::Period;
 use crate::residents::{Household, RecordedTags, Resident, Tag, TagRecord, UnsignedReason};
 
@@ -83,6 +83,22 @@ impl Store {
         self.with_tags(rows.iter().map(resident).collect::<Result<_, _>>()?).await
     }
 
+    /// Residents by id, with their tags; ids that name nobody are left out.
+    pub async fn residents_by_id(&self, ids: &[String]) -> Result<Vec<Resident>, StoreError> {
+        let mut residents = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(1000) {
+            let sql = format!("SELECT {COLUMNS} FROM residents WHERE id IN {}", placeholders(1, chunk.len(), 1));
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(id);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                residents.push(resident(&row)?);
+            }
+        }
+        self.with_tags(residents).await
+    }
+
     /// The members of a household.
     pub async fn household_members(&self, household_id: &str) -> Result<Vec<Resident>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
@@ -106,10 +122,9 @@ impl Store {
     async fn tags_of(&self, ids: &[String]) -> Result<HashMap<String, RecordedTags>, StoreError> {
         let mut all: HashMap<String, RecordedTags> = HashMap::new();
         for chunk in ids.chunks(500) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
-                "SELECT resident_id, tag, recorded_on, source FROM resident_tags WHERE resident_id IN ({})",
-                placeholders.join(", ")
+                "SELECT resident_id, tag, recorded_on, source FROM resident_tags WHERE resident_id IN {}",
+                placeholders(1, chunk.len(), 1)
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
             for id in chunk {
@@ -167,11 +182,10 @@ impl Store {
     ) -> Result<HashMap<String, UnsignedReason>, StoreError> {
         let mut reasons = HashMap::new();
         for chunk in ids.chunks(500) {
-            let placeholders: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "SELECT resident_id, reason, recorded_by, recorded_on FROM unsigned_reasons
-                 WHERE period = $1 AND resident_id IN ({})",
-                placeholders.join(", ")
+                 WHERE period = $1 AND resident_id IN {}",
+                placeholders(1, chunk.len(), 2)
             );
             let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(period.year);
             for id in chunk {

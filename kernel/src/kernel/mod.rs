@@ -6,6 +6,12 @@
 //! goes through it, so nothing is allowed by code alone. It knows nothing of
 //! HTTP: errors are typed here and mapped to status codes in `api`.
 
+mod import;
+mod renewal;
+
+pub use import::ImportReport;
+pub use renewal::{RenewalProgress, RenewalReport};
+
 use std::sync::Arc;
 
 use thiserror::Error;
@@ -30,6 +36,8 @@ pub enum KernelError {
     NotFound { what: &'static str, id: String },
     #[error(transparent)]
     Resident(#[from] ResidentError),
+    #[error(transparent)]
+    List(#[from] crate::residents::poverty_list::ListError),
     #[error("a resident with this citizen ID is already registered")]
     DuplicateResident,
     #[error(transparent)]
@@ -142,6 +150,25 @@ pub struct Kernel {
     pub plugins: PluginHost,
     pub authz: Authorizer,
     pub tokens: TokenKeys,
+    pub clock: Clock,
+}
+
+/// Which day it is for the kernel's rules (the period a signing falls in,
+/// whether a period has ended): the system's, or a fixed day for tests and
+/// for replaying what happened on a given day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    System,
+    Fixed(Date),
+}
+
+impl Clock {
+    pub fn today(self) -> Date {
+        match self {
+            Clock::System => today(),
+            Clock::Fixed(date) => date,
+        }
+    }
 }
 
 /// China has one time zone and no daylight saving: UTC+8 decides "today".
@@ -238,7 +265,7 @@ impl Kernel {
     /// May the caller see the resident's citizen ID and phone unmasked? Only
     /// if a policy grants it, e.g. to the resident's own team this period.
     pub async fn may_see_personal_data(&self, who: &Principal, resident: &Resident) -> Result<bool, KernelError> {
-        let period = Period::containing(today());
+        let period = Period::containing(self.clock.today());
         let team = self.store.active_team_of(&resident.id, period).await?;
         let resource = Resource::Resident { id: &resident.id, county: &resident.county_code, team: team.as_deref() };
         Ok(self.authz.decide(who, Action::ReadPersonalData, &resource).is_ok())
@@ -277,7 +304,7 @@ impl Kernel {
 
         let plugin = self.plugins.for_county(&resident.county_code)?;
         let chosen = contracts::choose_packages(&plugin.catalogue, &resident.county_code, &request.packages)?;
-        let signed_on = today();
+        let signed_on = self.clock.today();
         let facts =
             ResidentFacts { age: resident.age_on(signed_on), sex: resident.sex(), tags: resident.tags_on(signed_on) };
         let requests: Vec<PriceRequest> = chosen
@@ -362,7 +389,7 @@ impl Kernel {
         let contract = self.contract_for(who, Action::TerminateContract, id).await?;
         let reason = required(reason)?;
         contract.ensure_active()?;
-        self.store.terminate_contract(&contract, today(), &who.subject, reason).await?;
+        self.store.terminate_contract(&contract, self.clock.today(), &who.subject, reason).await?;
         self.store.contract(id).await?.ok_or_else(|| not_found("contract", id))
     }
 
@@ -472,7 +499,7 @@ impl Kernel {
         if residents.is_empty() {
             return Err(KernelError::Invalid("a group contract needs at least one member".into()));
         }
-        let signed_on = today();
+        let signed_on = self.clock.today();
         let group = GroupContract {
             id,
             community_id: community.id,
@@ -553,7 +580,7 @@ impl Kernel {
         let reason = UnsignedReason {
             reason: required(reason)?.to_owned(),
             recorded_by: who.subject.clone(),
-            recorded_on: today(),
+            recorded_on: self.clock.today(),
         };
         self.store.record_unsigned_reason(resident_id, period, &reason).await?;
         Ok(reason)

@@ -1,0 +1,97 @@
+//! The registry's bulk jobs at full size: import a 1,000,000-row poverty
+//! list, import it again (nothing changes), then renew 1,000,000 contracts,
+//! on embedded SQLite. Targets: each under 60 s on the 2-core machine.
+//!
+//! `cargo bench --bench registry` (QIANYUE_BENCH_ROWS changes the size;
+//! QIANYUE_BENCH_DATABASE_URL runs it on PostgreSQL instead).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use qianyue::authz::{Authorizer, Principal, Role};
+use qianyue::contracts::{ContractLine, Period};
+use qianyue::kernel::{Clock, NewTeam};
+use qianyue::org::{MemberRole, Membership};
+use qianyue::plugins::{Limits, PackageKind, PluginHost, Quote};
+use qianyue::store::Store;
+use qianyue::tokens::TokenKeys;
+use qianyue::{Kernel, bundled, demo};
+
+#[tokio::main]
+async fn main() {
+    let rows: usize = std::env::var("QIANYUE_BENCH_ROWS").ok().and_then(|r| r.parse().ok()).unwrap_or(1_000_000);
+    let dir = tempfile::tempdir().unwrap();
+    let url = std::env::var("QIANYUE_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}?mode=rwc", dir.path().join("qianyue.db").display()));
+    let store = Store::open(&url).await.unwrap();
+    let today = qianyue::kernel::today();
+    demo::load(&store, today.year()).await.unwrap();
+    let plugins = PluginHost::new(Limits::default()).unwrap();
+    for (name, bytes) in bundled::PLUGINS {
+        plugins.load(name, bytes).unwrap();
+    }
+    let kernel = Arc::new(Kernel {
+        store,
+        plugins,
+        authz: Authorizer::bundled().unwrap(),
+        tokens: TokenKeys::from_secret(&[7; 32]),
+        clock: Clock::System,
+    });
+    let region = Principal { subject: "bench".into(), role: Role::RegionalAdmin, county: None, team: None };
+    let admin =
+        Principal { subject: "bench".into(), role: Role::CountyAdmin, county: Some(demo::PEI.into()), team: None };
+
+    let list = dir.path().join("list.csv");
+    std::fs::write(&list, qianyue::synthetic::poverty_list(demo::PEI, rows)).unwrap();
+    let bytes = std::fs::metadata(&list).unwrap().len();
+    for pass in ["import", "re-import (no change)"] {
+        let file = std::io::BufReader::new(std::fs::File::open(&list).unwrap());
+        let started = Instant::now();
+        let report = kernel.import_poverty_list(&region, demo::PEI, file, today, |_| {}).await.unwrap();
+        let took = started.elapsed();
+        assert!(report.rejected.is_empty(), "{:?}", &report.rejected[..1]);
+        println!(
+            "{pass}: {rows} rows ({:.0} MB) in {:.1} s = {:.0} rows/s; created {} residents, {} unchanged",
+            bytes as f64 / 1e6,
+            took.as_secs_f64(),
+            rows as f64 / took.as_secs_f64(),
+            report.residents_created,
+            report.unchanged
+        );
+    }
+
+    // One team large enough for the whole county, everyone signed last period.
+    let team = NewTeam {
+        institution_id: "pei-anguo".into(),
+        name: "bench".into(),
+        members: vec![Membership { member_id: "m-zhang".into(), role: MemberRole::GpLeader }],
+        capacity_households: Some(rows as i64),
+        capacity_residents: Some(2 * rows as i64),
+    };
+    let team = kernel.create_team(&admin, demo::PEI, team).await.unwrap();
+    let plugin = kernel.plugins.for_county(demo::PEI).unwrap();
+    let line = ContractLine {
+        package_code: "PEI-GW".into(),
+        package_name: "基础包".into(),
+        kind: PackageKind::Basic,
+        list_price: 1000,
+        quote: Quote { discount: 0, public_health_fund: 1000, insurance_fund: 0, self_pay: 0, rule: "bench".into() },
+        priced_age: 60,
+        priced_tags: Default::default(),
+    };
+    let last = Period { year: today.year() - 1 };
+    let seeded =
+        kernel.store.seed_synthetic_contracts(&team, last, &line, (&plugin.hash, &plugin.info.version)).await.unwrap();
+
+    let started = Instant::now();
+    let report = kernel.renew(&region, demo::PEI, last, 1000, |_| {}).await.unwrap();
+    let took = started.elapsed();
+    println!(
+        "renewal: {seeded} contracts in {:.1} s = {:.0} contracts/s; renewed {}, not renewed {:?}",
+        took.as_secs_f64(),
+        seeded as f64 / took.as_secs_f64(),
+        report.renewed,
+        report.not_renewed
+    );
+}
