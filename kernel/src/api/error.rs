@@ -3,7 +3,7 @@
 //! message it can act on; an internal failure is a 500 whose detail stays in
 //! the kernel's log.
 
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -131,6 +131,13 @@ impl From<TokenError> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         // 400 for unreadable JSON, 415 for the wrong content type, 422 for JSON of the wrong shape.
+        ApiError::new(rejection.status(), "bad-request-body", rejection.body_text())
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(rejection: BytesRejection) -> Self {
+        // 413 when the body is over the route's limit.
         ApiError::new(rejection.status(), "bad-request-body", rejection.body_text())
     }
 }

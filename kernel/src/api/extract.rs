@@ -17,6 +17,17 @@ use crate::tokens::TokenError;
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct AppJson<T>(pub T);
 
+/// A raw body (a CSV upload), rejected as a problem when too large.
+pub struct AppBytes(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for AppBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        Ok(AppBytes(axum::body::Bytes::from_request(request, state).await?))
+    }
+}
+
 /// Path parameters, rejected as problems.
 #[derive(FromRequestParts)]
 #[from_request(via(Path), rejection(ApiError))]

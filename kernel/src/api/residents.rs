@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
@@ -13,7 +12,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, Problem};
-use super::extract::{AppJson, AppPath, AppQuery, Caller};
+use super::extract::{AppBytes, AppJson, AppPath, AppQuery, Caller};
 use crate::Kernel;
 use crate::contracts::Period;
 use crate::kernel::{ImportReport, NewResident, UnsignedPage, today};
@@ -270,7 +269,7 @@ async fn import_poverty_list(
     Caller(who): Caller,
     AppPath(code): AppPath<String>,
     AppQuery(query): AppQuery<ImportQuery>,
-    body: Bytes,
+    AppBytes(body): AppBytes,
 ) -> Result<Json<ImportReport>, ApiError> {
     let recorded_on = query.recorded_on.unwrap_or_else(today);
     Ok(Json(k.import_poverty_list(&who, &code, body.as_ref(), recorded_on, |_| {}).await?))

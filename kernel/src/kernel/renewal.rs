@@ -40,6 +40,16 @@ pub struct RenewalReport {
     pub resumed_after: u64,
 }
 
+/// A chunk read and priced, ready to be written.
+struct Chunk {
+    /// Where it starts (exclusive) and ends, in contract id order.
+    after: String,
+    last: String,
+    handled: u64,
+    renewals: Vec<Contract>,
+    refused: Vec<(String, NotRenewed)>,
+}
+
 impl Kernel {
     /// Renews `county`'s contracts of the ended period `from` into the next,
     /// `chunk` contracts per transaction.
@@ -77,20 +87,25 @@ impl Kernel {
         }
         let mut done = earlier;
         progress(RenewalProgress { done, total });
-        loop {
-            let contracts = self.store.renewal_chunk(county, from, chunk).await?;
-            if contracts.is_empty() {
-                break;
-            }
-            let handled = contracts.len() as u64;
-            let (renewals, refused) = self.price_renewals(who, &plugin, contracts).await?;
-            let written = self.store.write_renewals(county, from, renewals, refused, &who.subject).await;
+        // A pipeline: while one chunk is written, the next is read and priced
+        // on another connection (SQLite's WAL lets readers run beside the writer).
+        let mut current = self.prepare_chunk(who, &plugin, county, from, String::new(), chunk).await?;
+        while let Some(batch) = current {
+            let handled = batch.handled;
+            let (written, next) = tokio::join!(
+                self.store.write_renewals(county, from, batch.renewals, batch.refused, &who.subject),
+                self.prepare_chunk(who, &plugin, county, from, batch.last.clone(), chunk),
+            );
             let (renewed, refused) = match written {
                 Ok(outcome) => outcome,
                 // Someone changed one of these contracts meanwhile: read the chunk again.
-                Err(RenewalWriteError::Raced) => continue,
+                Err(RenewalWriteError::Raced) => {
+                    current = self.prepare_chunk(who, &plugin, county, from, batch.after, chunk).await?;
+                    continue;
+                }
                 Err(RenewalWriteError::Store(e)) => return Err(e.into()),
             };
+            current = next?;
             report.renewed += renewed;
             for (_, why) in refused {
                 *report.not_renewed.entry(why.kind().to_owned()).or_default() += 1;
@@ -100,6 +115,24 @@ impl Kernel {
         }
         self.store.finish_renewal(county, from).await?;
         Ok(report)
+    }
+
+    /// Reads and prices the chunk of contracts after `after`; `None` when
+    /// none is left.
+    async fn prepare_chunk(
+        &self,
+        who: &Principal,
+        plugin: &Arc<crate::plugins::Plugin>,
+        county: &str,
+        from: Period,
+        after: String,
+        chunk: u32,
+    ) -> Result<Option<Chunk>, KernelError> {
+        let contracts = self.store.renewal_chunk(county, from, &after, chunk).await?;
+        let Some(last) = contracts.last().map(|(c, _)| c.id.clone()) else { return Ok(None) };
+        let handled = contracts.len() as u64;
+        let (renewals, refused) = self.price_renewals(who, plugin, contracts).await?;
+        Ok(Some(Chunk { after, last, handled, renewals, refused }))
     }
 
     /// Decides each contract's renewal and reprices the basic packages in one

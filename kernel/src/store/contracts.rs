@@ -8,7 +8,10 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use time::Date;
 
-use super::{Store, StoreError, date, date_text, events, is_unique_violation, parsed, placeholders, text};
+use super::{
+    Store, StoreError, backend_of, bulk_sql, date, date_text, events, is_unique_violation, parsed, placeholders,
+    rows_per_statement, text,
+};
 use crate::contracts::{Contract, ContractEvent, ContractLine, ContractStatus, LifecycleError, Period, SignError};
 use crate::plugins::{PackageKind, Quote};
 use crate::residents::{tags_from_text, tags_to_text};
@@ -250,10 +253,9 @@ pub(super) async fn insert_contracts(
     conn: &mut AnyConnection,
     contracts: &[Contract],
 ) -> Result<(), ContractWriteError> {
-    // 17 and 13 parameters a row: these sizes stay under SQLite's 32,766.
-    for chunk in contracts.chunks(1000) {
+    for chunk in contracts.chunks(rows_per_statement(17)) {
         let sql = format!("INSERT INTO contracts ({CONTRACT_COLUMNS}) VALUES {}", placeholders(chunk.len(), 17, 1));
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut query = sqlx::query(bulk_sql(backend_of(conn), &sql));
         for c in chunk {
             query = query
                 .bind(&c.id)
@@ -284,32 +286,38 @@ pub(super) async fn insert_contracts(
     }
     let lines: Vec<(&Contract, usize, &ContractLine)> =
         contracts.iter().flat_map(|c| c.lines.iter().enumerate().map(move |(i, l)| (c, i, l))).collect();
-    for chunk in lines.chunks(2000) {
+    for chunk in lines.chunks(rows_per_statement(13)) {
         let sql = format!(
             "INSERT INTO contract_lines (contract_id, position, package_code, package_name, kind, list_price, discount,
              public_health_fund, insurance_fund, self_pay, rule, priced_age, priced_tags) VALUES {}",
             placeholders(chunk.len(), 13, 1)
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut query = sqlx::query(bulk_sql(backend_of(conn), &sql));
         for (c, position, line) in chunk {
-            query = query
-                .bind(&c.id)
-                .bind(i32::try_from(*position).unwrap_or(i32::MAX))
-                .bind(&line.package_code)
-                .bind(&line.package_name)
-                .bind(line.kind.name())
-                .bind(line.list_price)
-                .bind(line.quote.discount)
-                .bind(line.quote.public_health_fund)
-                .bind(line.quote.insurance_fund)
-                .bind(line.quote.self_pay)
-                .bind(&line.quote.rule)
-                .bind(i32::from(line.priced_age))
-                .bind(tags_to_text(&line.priced_tags));
+            query = bind_line(query.bind(&c.id).bind(i32::try_from(*position).unwrap_or(i32::MAX)), line);
         }
         query.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// Binds a line's eleven columns after its contract id and position.
+pub(super) fn bind_line<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
+    line: &'q ContractLine,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    query
+        .bind(&line.package_code)
+        .bind(&line.package_name)
+        .bind(line.kind.name())
+        .bind(line.list_price)
+        .bind(line.quote.discount)
+        .bind(line.quote.public_health_fund)
+        .bind(line.quote.insurance_fund)
+        .bind(line.quote.self_pay)
+        .bind(&line.quote.rule)
+        .bind(i32::from(line.priced_age))
+        .bind(tags_to_text(&line.priced_tags))
 }
 
 /// Counts a resident into a team's panel: the household's doctor must be this

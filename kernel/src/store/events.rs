@@ -86,13 +86,12 @@ impl NewEvent {
 /// Appends many events by one actor inside the caller's transaction, in order.
 pub(super) async fn append_many(conn: &mut AnyConnection, events: &[NewEvent], actor: &str) -> Result<(), StoreError> {
     let at = now();
-    // 6 parameters a row stays far below both databases' limits at this size.
-    for chunk in events.chunks(2000) {
+    for chunk in events.chunks(super::rows_per_statement(6)) {
         let sql = format!(
             "INSERT INTO events (stream, kind, payload, actor, at, reason) VALUES {}",
             super::placeholders(chunk.len(), 6, 1)
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut query = sqlx::query(super::bulk_sql(super::backend_of(conn), &sql));
         for e in chunk {
             query = query.bind(&e.stream).bind(e.kind).bind(&e.payload).bind(actor).bind(&at).bind(&e.reason);
         }

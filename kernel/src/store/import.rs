@@ -10,7 +10,7 @@ use sqlx::{AnyConnection, Row};
 use time::Date;
 
 use super::events::{self, NewEvent};
-use super::{Store, StoreError, date_text, placeholders, text};
+use super::{Store, StoreError, backend_of, bulk_sql, date_text, placeholders, rows_per_statement, text};
 use crate::residents::poverty_list::{PovertyRow, RowRejection};
 
 /// The source recorded with imported tags.
@@ -36,7 +36,7 @@ struct Known {
 
 impl Store {
     /// Writes a chunk of checked rows of `county`'s list (distinct citizen
-    /// IDs), all or nothing.
+    /// IDs) in one transaction, all or nothing.
     pub async fn import_poverty_rows(
         &self,
         county: &str,
@@ -46,76 +46,86 @@ impl Store {
     ) -> Result<ImportedChunk, StoreError> {
         let mut outcome = ImportedChunk::default();
         let mut tx = self.begin_write().await?;
-        let known = known_residents(&mut tx, rows).await?;
-        let mut accepted = Vec::with_capacity(rows.len());
-        for row in rows {
-            match known.get(row.citizen_id.expose()) {
-                Some(k) if k.county_code != county => outcome.rejected.push(RowRejection {
-                    line: row.line,
-                    reason: format!("the resident is registered in county {}", k.county_code),
-                }),
-                k => accepted.push((row, k)),
-            }
-        }
-        let needed: Vec<&PovertyRow> =
-            accepted.iter().filter(|(_, k)| k.is_none_or(|k| k.household_id.is_none())).map(|(r, _)| *r).collect();
-        let (households, created) = households_for(&mut tx, county, &needed).await?;
-        outcome.households_created = created;
-        let tagged = tags_present(&mut tx, &accepted).await?;
-
-        let recorded = date_text(recorded_on);
-        let mut new_residents = Vec::new();
-        let mut new_tags: Vec<(String, &'static str)> = Vec::new();
-        let mut changes = Vec::new();
-        for (row, known) in &accepted {
-            let tag = row.status.name();
-            match known {
-                None => {
-                    let id = uuid::Uuid::now_v7().to_string();
-                    let household = households.get(&row.household_no).cloned();
-                    let payload = serde_json::json!({
-                        "county_code": county,
-                        "household_id": household,
-                        "tags": { tag: { "recorded_on": recorded, "source": SOURCE } },
-                    });
-                    changes.push(NewEvent::new(format!("resident:{id}"), "resident.registered", payload, None));
-                    new_tags.push((id.clone(), tag));
-                    new_residents.push((id, *row, household));
+        // One transaction for the chunk, statements of a few dozen rows.
+        for part in rows.chunks(rows_per_statement(6)) {
+            let known = known_residents(&mut tx, part).await?;
+            let mut accepted = Vec::with_capacity(part.len());
+            for row in part {
+                match known.get(row.citizen_id.expose()) {
+                    Some(k) if k.county_code != county => outcome.rejected.push(RowRejection {
+                        line: row.line,
+                        reason: format!("the resident is registered in county {}", k.county_code),
+                    }),
+                    k => accepted.push((row, k)),
                 }
-                Some(k) => {
-                    let household = match &k.household_id {
-                        Some(_) => None,
-                        None => households.get(&row.household_no).cloned(),
-                    };
-                    let add_tag = !tagged.contains(&(k.id.clone(), tag));
-                    if household.is_none() && !add_tag {
-                        outcome.unchanged += 1;
-                        continue;
+            }
+            let needed: Vec<&PovertyRow> =
+                accepted.iter().filter(|(_, k)| k.is_none_or(|k| k.household_id.is_none())).map(|(r, _)| *r).collect();
+            let (households, created) = households_for(&mut tx, county, &needed).await?;
+            outcome.households_created += created;
+            let tagged = tags_present(&mut tx, &accepted).await?;
+
+            let recorded = date_text(recorded_on);
+            let mut new_residents = Vec::new();
+            let mut new_tags: Vec<(String, &'static str)> = Vec::new();
+            let mut changes = Vec::new();
+            for (row, known) in &accepted {
+                let tag = row.status.name();
+                match known {
+                    None => {
+                        let id = uuid::Uuid::now_v7().to_string();
+                        let household = households.get(&row.household_no).cloned();
+                        let payload = serde_json::json!({
+                            "county_code": county,
+                            "household_id": household,
+                            "tags": { tag: { "recorded_on": recorded, "source": SOURCE } },
+                        });
+                        changes.push(NewEvent::new(format!("resident:{id}"), "resident.registered", payload, None));
+                        new_tags.push((id.clone(), tag));
+                        new_residents.push((id, *row, household));
                     }
-                    if let Some(household) = &household {
-                        sqlx::query("UPDATE residents SET household_id = $1 WHERE id = $2 AND household_id IS NULL")
+                    Some(k) => {
+                        let household = match &k.household_id {
+                            Some(_) => None,
+                            None => households.get(&row.household_no).cloned(),
+                        };
+                        let add_tag = !tagged.contains(&(k.id.clone(), tag));
+                        if household.is_none() && !add_tag {
+                            outcome.unchanged += 1;
+                            continue;
+                        }
+                        if let Some(household) = &household {
+                            sqlx::query(
+                                "UPDATE residents SET household_id = $1 WHERE id = $2 AND household_id IS NULL",
+                            )
                             .bind(household)
                             .bind(&k.id)
                             .execute(&mut *tx)
                             .await?;
+                        }
+                        if add_tag {
+                            new_tags.push((k.id.clone(), tag));
+                        }
+                        let payload = serde_json::json!({
+                            "household_id": household,
+                            "tag": add_tag.then_some(tag),
+                            "recorded_on": recorded,
+                            "source": SOURCE,
+                        });
+                        changes.push(NewEvent::new(
+                            format!("resident:{}", k.id),
+                            "resident.list_updated",
+                            payload,
+                            None,
+                        ));
                     }
-                    if add_tag {
-                        new_tags.push((k.id.clone(), tag));
-                    }
-                    let payload = serde_json::json!({
-                        "household_id": household,
-                        "tag": add_tag.then_some(tag),
-                        "recorded_on": recorded,
-                        "source": SOURCE,
-                    });
-                    changes.push(NewEvent::new(format!("resident:{}", k.id), "resident.list_updated", payload, None));
                 }
             }
+            insert_residents(&mut tx, county, &new_residents).await?;
+            outcome.residents_created += new_residents.len() as u64;
+            outcome.tags_added += insert_tags(&mut tx, &new_tags, &recorded).await?;
+            events::append_many(&mut tx, &changes, actor).await?;
         }
-        insert_residents(&mut tx, county, &new_residents).await?;
-        outcome.residents_created = new_residents.len() as u64;
-        outcome.tags_added = insert_tags(&mut tx, &new_tags, &recorded).await?;
-        events::append_many(&mut tx, &changes, actor).await?;
         tx.commit().await?;
         Ok(outcome)
     }
@@ -129,7 +139,7 @@ async fn known_residents(conn: &mut AnyConnection, rows: &[PovertyRow]) -> Resul
         "SELECT id, county_code, citizen_id, household_id FROM residents WHERE citizen_id IN {}",
         placeholders(1, rows.len(), 1)
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut query = sqlx::query(bulk_sql(backend_of(conn), &sql));
     for row in rows {
         query = query.bind(row.citizen_id.expose());
     }
@@ -174,7 +184,7 @@ async fn households_for(
         "INSERT INTO households (id, county_code, address, external_no) VALUES {} ON CONFLICT (county_code, external_no) DO NOTHING",
         placeholders(missing.len(), 4, 1)
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut query = sqlx::query(bulk_sql(backend_of(conn), &sql));
     for row in &missing {
         query = query.bind(uuid::Uuid::now_v7().to_string()).bind(county).bind(&row.address).bind(&row.household_no);
     }
@@ -193,7 +203,7 @@ async fn existing_households(
         "SELECT id, external_no FROM households WHERE county_code = $1 AND external_no IN {}",
         placeholders(1, numbers.len(), 2)
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(county);
+    let mut query = sqlx::query(bulk_sql(backend_of(conn), &sql)).bind(county);
     for number in numbers {
         query = query.bind(*number);
     }
@@ -216,7 +226,7 @@ async fn tags_present(
     }
     let sql =
         format!("SELECT resident_id, tag FROM resident_tags WHERE resident_id IN {}", placeholders(1, ids.len(), 1));
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut query = sqlx::query(bulk_sql(backend_of(conn), &sql));
     for id in &ids {
         query = query.bind(*id);
     }
@@ -240,7 +250,7 @@ async fn insert_residents(
         "INSERT INTO residents (id, county_code, name, citizen_id, household_id, phone) VALUES {}",
         placeholders(residents.len(), 6, 1)
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut query = sqlx::query(bulk_sql(backend_of(conn), &sql));
     for (id, row, household) in residents {
         query =
             query.bind(id).bind(county).bind(&row.name).bind(row.citizen_id.expose()).bind(household).bind(&row.phone);
@@ -262,7 +272,7 @@ async fn insert_tags(
         "INSERT INTO resident_tags (resident_id, tag, recorded_on, source) VALUES {} ON CONFLICT (resident_id, tag) DO NOTHING",
         placeholders(tags.len(), 4, 1)
     );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    let mut query = sqlx::query(bulk_sql(backend_of(conn), &sql));
     for (id, tag) in tags {
         query = query.bind(id).bind(*tag).bind(recorded).bind(SOURCE);
     }

@@ -13,7 +13,10 @@ use sqlx::{AnyConnection, Row};
 
 use super::contracts::{CONTRACT_COLUMNS, contract_from_row, insert_contracts, line, stream};
 use super::events::{self, NewEvent};
-use super::{Backend, Store, StoreError, date_text, is_unique_violation, placeholders, text};
+use super::{
+    Backend, Store, StoreError, backend_of, bulk_sql, date_text, is_unique_violation, placeholders, rows_per_statement,
+    text,
+};
 use crate::contracts::{Contract, ContractEvent, NotRenewed, Period};
 use crate::residents::Resident;
 
@@ -74,20 +77,22 @@ impl Store {
         Ok(RenewalRun { renewed, not_renewed, remaining: count("remaining")?, resumed: renewed + not_renewed > 0 })
     }
 
-    /// The next `limit` active contracts of the period in id order, with
-    /// their lines and residents (with tags).
+    /// The next `limit` active contracts of the period in id order after
+    /// `after`, with their lines and residents (with tags).
     pub async fn renewal_chunk(
         &self,
         county: &str,
         period: Period,
+        after: &str,
         limit: u32,
     ) -> Result<Vec<(Contract, Resident)>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {CONTRACT_COLUMNS} FROM contracts
-             WHERE county_code = $1 AND period = $2 AND status = 'active' ORDER BY id LIMIT $3"
+             WHERE county_code = $1 AND period = $2 AND status = 'active' AND id > $3 ORDER BY id LIMIT $4"
         )))
         .bind(county)
         .bind(period.year)
+        .bind(after)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
@@ -121,19 +126,21 @@ impl Store {
         &self,
         ids: &[String],
     ) -> Result<HashMap<String, Vec<crate::contracts::ContractLine>>, StoreError> {
-        let sql = format!(
-            "SELECT contract_id, package_code, package_name, kind, list_price, discount, public_health_fund,
-             insurance_fund, self_pay, rule, priced_age, priced_tags FROM contract_lines
-             WHERE contract_id IN {} ORDER BY contract_id, position",
-            placeholders(1, ids.len(), 1)
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in ids {
-            query = query.bind(id);
-        }
         let mut lines: HashMap<String, Vec<_>> = HashMap::new();
-        for row in query.fetch_all(&self.pool).await? {
-            lines.entry(text(&row, "contract_id")?).or_default().push(line(&row)?);
+        for chunk in ids.chunks(rows_per_statement(1)) {
+            let sql = format!(
+                "SELECT contract_id, package_code, package_name, kind, list_price, discount, public_health_fund,
+                 insurance_fund, self_pay, rule, priced_age, priced_tags FROM contract_lines
+                 WHERE contract_id IN {} ORDER BY contract_id, position",
+                placeholders(1, chunk.len(), 1)
+            );
+            let mut query = sqlx::query(bulk_sql(self.backend, &sql));
+            for id in chunk {
+                query = query.bind(id);
+            }
+            for row in query.fetch_all(&self.pool).await? {
+                lines.entry(text(&row, "contract_id")?).or_default().push(line(&row)?);
+            }
         }
         Ok(lines)
     }
@@ -172,15 +179,19 @@ impl Store {
         if old_ids.is_empty() {
             return Ok((0, refused));
         }
-        let expired = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE contracts SET status = 'expired', ended_on = $1 WHERE status = 'active' AND id IN {}",
-            placeholders(1, old_ids.len(), 2)
-        )));
-        let mut expired = expired.bind(date_text(ended));
-        for id in &old_ids {
-            expired = expired.bind(id);
+        let mut expired = 0;
+        for chunk in old_ids.chunks(rows_per_statement(1)) {
+            let sql = format!(
+                "UPDATE contracts SET status = 'expired', ended_on = $1 WHERE status = 'active' AND id IN {}",
+                placeholders(1, chunk.len(), 2)
+            );
+            let mut query = sqlx::query(bulk_sql(self.backend, &sql)).bind(date_text(ended));
+            for id in chunk {
+                query = query.bind(id);
+            }
+            expired += query.execute(&mut *tx).await?.rows_affected();
         }
-        if expired.execute(&mut *tx).await?.rows_affected() != old_ids.len() as u64 {
+        if expired != old_ids.len() as u64 {
             return Err(RenewalWriteError::Raced);
         }
 
@@ -286,26 +297,28 @@ impl Places {
             return Ok(places);
         }
         let residents: Vec<&str> = renewals.iter().map(|c| c.resident_id.as_str()).collect();
-        let sql = format!(
-            "SELECT resident_id FROM contracts WHERE period = $1 AND status = 'active' AND resident_id IN {}",
-            placeholders(1, residents.len(), 2)
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(next.year);
-        for id in &residents {
-            query = query.bind(*id);
-        }
-        for row in query.fetch_all(&mut *conn).await? {
-            places.signed.insert(text(&row, "resident_id")?);
+        for chunk in residents.chunks(rows_per_statement(1)) {
+            let sql = format!(
+                "SELECT resident_id FROM contracts WHERE period = $1 AND status = 'active' AND resident_id IN {}",
+                placeholders(1, chunk.len(), 2)
+            );
+            let mut query = sqlx::query(bulk_sql(backend_of(conn), &sql)).bind(next.year);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(&mut *conn).await? {
+                places.signed.insert(text(&row, "resident_id")?);
+            }
         }
 
         let households: Vec<&str> = renewals.iter().filter_map(|c| c.household_id.as_deref()).collect();
-        if !households.is_empty() {
+        for chunk in households.chunks(rows_per_statement(1)) {
             let sql = format!(
                 "SELECT household_id, team_id, members FROM household_doctors WHERE period = $1 AND household_id IN {}{lock}",
-                placeholders(1, households.len(), 2)
+                placeholders(1, chunk.len(), 2)
             );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(next.year);
-            for id in &households {
+            let mut query = sqlx::query(bulk_sql(backend_of(conn), &sql)).bind(next.year);
+            for id in chunk {
                 query = query.bind(*id);
             }
             for row in query.fetch_all(&mut *conn).await? {
@@ -381,13 +394,13 @@ impl Places {
 
     async fn save(&self, conn: &mut AnyConnection, next: Period) -> Result<(), StoreError> {
         let households: Vec<(&String, &(String, i64, bool))> = self.households.iter().filter(|(_, h)| h.2).collect();
-        for chunk in households.chunks(1000) {
+        for chunk in households.chunks(rows_per_statement(4)) {
             let sql = format!(
                 "INSERT INTO household_doctors (household_id, period, team_id, members) VALUES {}
                  ON CONFLICT (household_id, period) DO UPDATE SET members = excluded.members",
                 placeholders(chunk.len(), 4, 1)
             );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            let mut query = sqlx::query(bulk_sql(backend_of(conn), &sql));
             for (household, (team, members, _)) in chunk {
                 query = query.bind(*household).bind(next.year).bind(team).bind(*members);
             }

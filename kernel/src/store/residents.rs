@@ -7,7 +7,10 @@ use std::collections::HashMap;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-use super::{Store, StoreError, date, date_text, events, is_unique_violation, parsed, placeholders, text};
+use super::{
+    Store, StoreError, bulk_sql, date, date_text, events, is_unique_violation, parsed, placeholders,
+    rows_per_statement, text,
+};
 use crate::contracts::Period;
 use crate::residents::{Household, RecordedTags, Resident, Tag, TagRecord, UnsignedReason};
 
@@ -86,9 +89,9 @@ impl Store {
     /// Residents by id, with their tags; ids that name nobody are left out.
     pub async fn residents_by_id(&self, ids: &[String]) -> Result<Vec<Resident>, StoreError> {
         let mut residents = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(1000) {
+        for chunk in ids.chunks(rows_per_statement(1)) {
             let sql = format!("SELECT {COLUMNS} FROM residents WHERE id IN {}", placeholders(1, chunk.len(), 1));
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            let mut query = sqlx::query(bulk_sql(self.backend, &sql));
             for id in chunk {
                 query = query.bind(id);
             }
@@ -121,12 +124,12 @@ impl Store {
 
     async fn tags_of(&self, ids: &[String]) -> Result<HashMap<String, RecordedTags>, StoreError> {
         let mut all: HashMap<String, RecordedTags> = HashMap::new();
-        for chunk in ids.chunks(500) {
+        for chunk in ids.chunks(rows_per_statement(1)) {
             let sql = format!(
                 "SELECT resident_id, tag, recorded_on, source FROM resident_tags WHERE resident_id IN {}",
                 placeholders(1, chunk.len(), 1)
             );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            let mut query = sqlx::query(bulk_sql(self.backend, &sql));
             for id in chunk {
                 query = query.bind(id);
             }
@@ -181,13 +184,13 @@ impl Store {
         period: Period,
     ) -> Result<HashMap<String, UnsignedReason>, StoreError> {
         let mut reasons = HashMap::new();
-        for chunk in ids.chunks(500) {
+        for chunk in ids.chunks(rows_per_statement(1)) {
             let sql = format!(
                 "SELECT resident_id, reason, recorded_by, recorded_on FROM unsigned_reasons
                  WHERE period = $1 AND resident_id IN {}",
                 placeholders(1, chunk.len(), 2)
             );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(period.year);
+            let mut query = sqlx::query(bulk_sql(self.backend, &sql)).bind(period.year);
             for id in chunk {
                 query = query.bind(id);
             }

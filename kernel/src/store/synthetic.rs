@@ -1,13 +1,13 @@
 //! Set-based seeding for benchmarks and crash tests (see `crate::synthetic`):
 //! a period's contracts for a whole county in four statements.
 
+use super::contracts::bind_line;
 use super::{Store, StoreError, date_text};
 use crate::contracts::{ContractLine, Period};
 use crate::org::Team;
-use crate::residents::tags_to_text;
 
 impl Store {
-    /// Signs every resident of `team`'s county who has no contract in
+    /// Signs every resident of `team`'s county who has no active contract in
     /// `period` with `team`, `line` as the only line, one in sixteen objecting
     /// to renewal. Writes no events: this is load, not history. Returns how
     /// many contracts it made.
@@ -25,7 +25,8 @@ impl Store {
              SELECT 'syn-' || r.id, r.id, r.household_id, $1, $2, $3, $4, 'active', $5, 'synthetic', $6, $7,
                     CASE WHEN substr(r.id, length(r.id)) = '0' THEN 1 ELSE 0 END
              FROM residents r
-             WHERE r.county_code = $3 AND NOT EXISTS (SELECT 1 FROM contracts c WHERE c.resident_id = r.id AND c.period = $4)",
+             WHERE r.county_code = $3
+               AND NOT EXISTS (SELECT 1 FROM contracts c WHERE c.resident_id = r.id AND c.period = $4 AND c.status = 'active')",
         )
         .bind(&team.id)
         .bind(&team.institution_id)
@@ -37,28 +38,14 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        sqlx::query(
+        let lines = sqlx::query(
             "INSERT INTO contract_lines (contract_id, position, package_code, package_name, kind, list_price, discount,
                                          public_health_fund, insurance_fund, self_pay, rule, priced_age, priced_tags)
-             SELECT c.id, 0, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM contracts c
-             WHERE c.team_id = $12 AND c.period = $13 AND c.signed_by = 'synthetic'
+             SELECT c.id, 0, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM contracts c
+             WHERE c.team_id = $1 AND c.period = $2 AND c.signed_by = 'synthetic'
                AND NOT EXISTS (SELECT 1 FROM contract_lines l WHERE l.contract_id = c.id)",
-        )
-        .bind(&line.package_code)
-        .bind(&line.package_name)
-        .bind(line.kind.name())
-        .bind(line.list_price)
-        .bind(line.quote.discount)
-        .bind(line.quote.public_health_fund)
-        .bind(line.quote.insurance_fund)
-        .bind(line.quote.self_pay)
-        .bind(&line.quote.rule)
-        .bind(i32::from(line.priced_age))
-        .bind(tags_to_text(&line.priced_tags))
-        .bind(&team.id)
-        .bind(period.year)
-        .execute(&mut *tx)
-        .await?;
+        );
+        bind_line(lines.bind(&team.id).bind(period.year), line).execute(&mut *tx).await?;
         // The household's doctor and the team's load, as signing one by one would have left them.
         sqlx::query("DELETE FROM household_doctors WHERE team_id = $1 AND period = $2")
             .bind(&team.id)
