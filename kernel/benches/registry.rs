@@ -18,6 +18,10 @@ use qianyue::store::Store;
 use qianyue::tokens::TokenKeys;
 use qianyue::{Kernel, bundled, demo};
 
+// As in the `qianyue` binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     let rows: usize = std::env::var("QIANYUE_BENCH_ROWS").ok().and_then(|r| r.parse().ok()).unwrap_or(1_000_000);

@@ -16,8 +16,12 @@ use crate::plugins::{PluginError, PriceRequest, Refusal, ResidentFacts};
 use crate::residents::Resident;
 use crate::store::RenewalWriteError;
 
-/// Contracts per transaction; the store's multi-row statements take up to this many.
-pub const MAX_CHUNK: u32 = 1000;
+/// Contracts per transaction at the most.
+pub const MAX_CHUNK: u32 = 5000;
+
+/// Quotes per plugin call: a simple quote costs the Pei plugin ~2,650 fuel,
+/// so a thousand use a quarter of a call's 10 million.
+const PRICE_BATCH: usize = 1000;
 
 /// How far a renewal has come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,11 +148,11 @@ impl Kernel {
         contracts: Vec<(Contract, Resident)>,
     ) -> Result<(Vec<Contract>, Vec<(String, NotRenewed)>), KernelError> {
         let mut refused = Vec::new();
-        let mut pending: Vec<(Contract, Resident, &ContractLine)> = Vec::new();
+        let mut pending: Vec<(Contract, Resident, ContractLine)> = Vec::new();
         let mut requests = Vec::new();
-        for (contract, resident) in &contracts {
+        for (contract, resident) in contracts {
             // Personalised packages renew only by the resident's own choice.
-            let Some(basic) = contract.renewable_lines().into_iter().next() else {
+            let Some(basic) = contract.renewable_lines().into_iter().next().cloned() else {
                 let why = if contract.renewal_objected { NotRenewed::Objected } else { NotRenewed::NoBasicPackage };
                 refused.push((contract.id.clone(), why));
                 continue;
@@ -165,16 +169,20 @@ impl Kernel {
                 resident: facts,
                 list_price: package.list_price,
             });
-            pending.push((contract.clone(), resident.clone(), basic));
+            pending.push((contract, resident, basic));
         }
-        let quotes = if requests.is_empty() {
-            Vec::new()
-        } else {
+        let (requests, quotes) = {
             let plugin = Arc::clone(plugin);
-            let batch = requests.clone();
-            tokio::task::spawn_blocking(move || plugin.price_batch(&batch))
-                .await
-                .map_err(|e| PluginError::Host(e.to_string()))??
+            // Each call has its own fuel: a batch of PRICE_BATCH quotes stays well inside it.
+            tokio::task::spawn_blocking(move || -> Result<(Vec<PriceRequest>, Vec<_>), PluginError> {
+                let mut quotes = Vec::with_capacity(requests.len());
+                for batch in requests.chunks(PRICE_BATCH) {
+                    quotes.extend(plugin.price_batch(batch)?);
+                }
+                Ok((requests, quotes))
+            })
+            .await
+            .map_err(|e| PluginError::Host(e.to_string()))??
         };
         let mut renewals = Vec::with_capacity(pending.len());
         for ((contract, resident, basic), (request, quote)) in pending.into_iter().zip(requests.into_iter().zip(quotes))

@@ -284,6 +284,11 @@ pub(super) async fn insert_contracts(
             Err(e) => return Err(e.into()),
         }
     }
+    insert_lines(conn, contracts).await
+}
+
+/// Inserts the lines of contracts whose rows are in place.
+pub(super) async fn insert_lines(conn: &mut AnyConnection, contracts: &[Contract]) -> Result<(), ContractWriteError> {
     let lines: Vec<(&Contract, usize, &ContractLine)> =
         contracts.iter().flat_map(|c| c.lines.iter().enumerate().map(move |(i, l)| (c, i, l))).collect();
     for chunk in lines.chunks(rows_per_statement(13)) {

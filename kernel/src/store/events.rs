@@ -52,11 +52,7 @@ pub(super) async fn append(
     actor: &str,
     reason: Option<&str>,
 ) -> Result<(), StoreError> {
-    let payload = serde_json::to_string(payload).map_err(|e| StoreError::Corrupt {
-        table: "events",
-        column: "payload",
-        value: e.to_string(),
-    })?;
+    let payload = json(payload)?;
     sqlx::query("INSERT INTO events (stream, kind, payload, actor, at, reason) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(stream)
         .bind(kind)
@@ -78,9 +74,19 @@ pub(super) struct NewEvent {
 }
 
 impl NewEvent {
-    pub(super) fn new(stream: String, kind: &'static str, payload: serde_json::Value, reason: Option<String>) -> Self {
-        NewEvent { stream, kind, payload: payload.to_string(), reason }
+    /// `payload` is JSON text (see `json`).
+    pub(super) fn new(stream: String, kind: &'static str, payload: String, reason: Option<String>) -> Self {
+        NewEvent { stream, kind, payload, reason }
     }
+}
+
+/// A payload as the JSON text the log stores.
+pub(super) fn json(payload: &impl Serialize) -> Result<String, StoreError> {
+    serde_json::to_string(payload).map_err(|e| StoreError::Corrupt {
+        table: "events",
+        column: "payload",
+        value: e.to_string(),
+    })
 }
 
 /// Appends many events by one actor inside the caller's transaction, in order.

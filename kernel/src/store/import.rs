@@ -80,7 +80,12 @@ impl Store {
                             "household_id": household,
                             "tags": { tag: { "recorded_on": recorded, "source": SOURCE } },
                         });
-                        changes.push(NewEvent::new(format!("resident:{id}"), "resident.registered", payload, None));
+                        changes.push(NewEvent::new(
+                            format!("resident:{id}"),
+                            "resident.registered",
+                            payload.to_string(),
+                            None,
+                        ));
                         new_tags.push((id.clone(), tag));
                         new_residents.push((id, *row, household));
                     }
@@ -115,7 +120,7 @@ impl Store {
                         changes.push(NewEvent::new(
                             format!("resident:{}", k.id),
                             "resident.list_updated",
-                            payload,
+                            payload.to_string(),
                             None,
                         ));
                     }

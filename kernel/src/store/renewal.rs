@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use sqlx::{AnyConnection, Row};
 
-use super::contracts::{CONTRACT_COLUMNS, contract_from_row, insert_contracts, line, stream};
+use super::contracts::{CONTRACT_COLUMNS, contract_from_row, insert_lines, line, stream};
 use super::events::{self, NewEvent};
 use super::{
     Backend, Store, StoreError, backend_of, bulk_sql, date_text, is_unique_violation, placeholders, rows_per_statement,
@@ -203,21 +203,18 @@ impl Store {
                 Err(why) => refused.push((renewal.renewed_from.unwrap_or_default(), why)),
             }
         }
-        insert_contracts(&mut tx, &kept).await.map_err(|e| match e {
+        insert_renewals(&mut tx, &kept).await?;
+        insert_lines(&mut tx, &kept).await.map_err(|e| match e {
             super::ContractWriteError::Store(e) => RenewalWriteError::Store(e),
-            // A unique index: someone signed one of these residents meanwhile.
             _ => RenewalWriteError::Raced,
         })?;
         places.save(&mut tx, next).await?;
 
         let ended_event = ContractEvent::Expired { on: ended };
-        let ended_payload = serde_json::to_value(&ended_event).map_err(|e| StoreError::Corrupt {
-            table: "events",
-            column: "payload",
-            value: e.to_string(),
-        })?;
+        let ended_payload = events::json(&ended_event)?;
+        let renewed = kept.len() as u64;
         let mut changes = Vec::with_capacity(kept.len() * 2 + refused.len());
-        for c in &kept {
+        for c in kept {
             let old = c.renewed_from.clone().unwrap_or_default();
             changes.push(NewEvent::new(
                 stream(&old),
@@ -225,16 +222,12 @@ impl Store {
                 ended_payload.clone(),
                 Some(format!("renewed as {}", c.id)),
             ));
-            let signed = ContractEvent::Signed { contract: Box::new(c.clone()) };
-            let payload = serde_json::to_value(&signed).map_err(|e| StoreError::Corrupt {
-                table: "events",
-                column: "payload",
-                value: e.to_string(),
-            })?;
+            let stream_of_new = stream(&c.id);
+            let signed = ContractEvent::Signed { contract: Box::new(c) };
             changes.push(NewEvent::new(
-                stream(&c.id),
+                stream_of_new,
                 signed.kind(),
-                payload,
+                events::json(&signed)?,
                 Some(format!("automatic renewal of {old}")),
             ));
         }
@@ -253,14 +246,14 @@ impl Store {
              WHERE county_code = $4 AND from_period = $5",
         )
         .bind(last)
-        .bind(kept.len() as i64)
+        .bind(renewed as i64)
         .bind(refused.len() as i64)
         .bind(county)
         .bind(period.year)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        Ok((kept.len() as u64, refused))
+        Ok((renewed, refused))
     }
 
     /// Marks the run finished.
@@ -273,6 +266,37 @@ impl Store {
             .await?;
         Ok(())
     }
+}
+
+/// Stores renewed contracts by copying what stays the same from the rows
+/// they renew: only the new id, the old id and the household are bound per
+/// contract. `Contract::renewal` makes the same values, for the event.
+async fn insert_renewals(conn: &mut AnyConnection, renewals: &[Contract]) -> Result<(), RenewalWriteError> {
+    let Some(first) = renewals.first() else { return Ok(()) };
+    for chunk in renewals.chunks(rows_per_statement(3)) {
+        let sql = format!(
+            "INSERT INTO contracts ({CONTRACT_COLUMNS})
+             SELECT v.column1, c.resident_id, v.column3, c.team_id, c.institution_id, c.county_code, $1, 'active',
+                    $2, $3, $4, $5, NULL, NULL, 0, c.id, NULL
+             FROM (VALUES {}) AS v JOIN contracts c ON c.id = v.column2",
+            placeholders(chunk.len(), 3, 6)
+        );
+        let mut query = sqlx::query(bulk_sql(backend_of(conn), &sql))
+            .bind(first.period.year)
+            .bind(date_text(first.signed_on))
+            .bind(&first.signed_by)
+            .bind(&first.plugin_hash)
+            .bind(&first.plugin_version);
+        for c in chunk {
+            query = query.bind(&c.id).bind(&c.renewed_from).bind(&c.household_id);
+        }
+        // A unique index: someone signed one of these residents meanwhile.
+        let inserted = query.execute(&mut *conn).await?.rows_affected();
+        if inserted != chunk.len() as u64 {
+            return Err(RenewalWriteError::Raced);
+        }
+    }
+    Ok(())
 }
 
 /// The next period's places as the renewals claim them: who already signed,
