@@ -57,7 +57,8 @@ impl Kernel {
     ) -> Result<ImportReport, KernelError> {
         self.county_for(who, Action::ImportResidents, county).await?;
         let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(csv);
-        let header = reader.headers().map_err(|_| ListError::Empty)?;
+        let header =
+            reader.headers().map_err(|e| KernelError::Invalid(format!("the header line: {}", unreadable(&e))))?;
         if header.is_empty() {
             return Err(ListError::Empty.into());
         }

@@ -27,8 +27,6 @@ pub struct RenewalRun {
     pub not_renewed: u64,
     /// Contracts of the period still waiting.
     pub remaining: u64,
-    /// An earlier run of the same county and period got this far.
-    pub resumed: bool,
 }
 
 /// A chunk could not be written as read: another writer changed one of its
@@ -74,7 +72,7 @@ impl Store {
         .await?;
         let count = |column: &str| row.try_get::<i64, _>(column).map(|n| u64::try_from(n).unwrap_or(0));
         let (renewed, not_renewed) = (count("renewed")?, count("not_renewed")?);
-        Ok(RenewalRun { renewed, not_renewed, remaining: count("remaining")?, resumed: renewed + not_renewed > 0 })
+        Ok(RenewalRun { renewed, not_renewed, remaining: count("remaining")? })
     }
 
     /// The next `limit` active contracts of the period in id order after
