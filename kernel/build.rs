@@ -35,11 +35,22 @@ fn run() -> Result<(), String> {
     println!("cargo::rerun-if-changed={}", root.join("wit").display());
     println!("cargo::rerun-if-changed={}", root.join("policies").display());
 
-    let mut bundled = String::from("/// County plugins compiled into the kernel: (folder, component bytes).\n");
-    bundled.push_str("pub const PLUGINS: &[(&str, &[u8])] = &[\n");
+    let mut bundled = String::from("/// County plugins compiled into the kernel.\n");
+    bundled.push_str("pub const PLUGINS: &[BundledPlugin] = &[\n");
     for name in BUNDLED {
         let wasm = build_plugin(&root, name, &target_dir)?;
-        writeln!(bundled, "    ({name:?}, include_bytes!({:?})),", wasm.display()).map_err(|e| e.to_string())?;
+        let dir = root.join("plugins").join(name);
+        let config = dir.join("config.json");
+        println!("cargo::rerun-if-changed={}", config.display());
+        println!("cargo::rerun-if-changed={}", dir.join("golden").display());
+        writeln!(
+            bundled,
+            "    BundledPlugin {{ name: {name:?}, component: include_bytes!({:?}), config: include_str!({:?}), golden: {:?} }},",
+            wasm.display(),
+            config.display(),
+            dir.join("golden").display()
+        )
+        .map_err(|e| e.to_string())?;
     }
     bundled.push_str("];\n");
     bundled.push_str(&policy_files(&root)?);

@@ -116,6 +116,7 @@ async fn a_run_killed_mid_way_resumes_and_renews_every_contract_exactly_once() {
             list_price: 1000,
             quote: Quote {
                 discount: 0,
+                adjustments: vec![],
                 public_health_fund: 1000,
                 insurance_fund: 0,
                 self_pay: 0,

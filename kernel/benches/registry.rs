@@ -16,7 +16,7 @@ use qianyue::org::{MemberRole, Membership};
 use qianyue::plugins::{Limits, PackageKind, PluginHost, Quote};
 use qianyue::store::Store;
 use qianyue::tokens::TokenKeys;
-use qianyue::{Kernel, bundled, demo};
+use qianyue::{Kernel, demo};
 
 // As in the `qianyue` binary.
 #[global_allocator]
@@ -32,9 +32,7 @@ async fn main() {
     let today = qianyue::kernel::today();
     demo::load(&store, today.year()).await.unwrap();
     let plugins = PluginHost::new(Limits::default()).unwrap();
-    for (name, bytes) in bundled::PLUGINS {
-        plugins.load(name, bytes).unwrap();
-    }
+    plugins.load_bundled().unwrap();
     let kernel = Arc::new(Kernel {
         store,
         plugins,
@@ -80,7 +78,14 @@ async fn main() {
         package_name: "基础包".into(),
         kind: PackageKind::Basic,
         list_price: 1000,
-        quote: Quote { discount: 0, public_health_fund: 1000, insurance_fund: 0, self_pay: 0, rule: "bench".into() },
+        quote: Quote {
+            discount: 0,
+            adjustments: vec![],
+            public_health_fund: 1000,
+            insurance_fund: 0,
+            self_pay: 0,
+            rule: "bench".into(),
+        },
         priced_age: 60,
         priced_tags: Default::default(),
     };

@@ -20,6 +20,16 @@ pub use kernel::{Kernel, KernelError};
 
 /// Plugins and policies compiled into the binary by `build.rs`.
 pub mod bundled {
+    /// A county plugin built from `plugins/<name>` with the kernel.
+    pub struct BundledPlugin {
+        pub name: &'static str,
+        pub component: &'static [u8],
+        /// Its county's configuration document (`config.json`).
+        pub config: &'static str,
+        /// Where its golden cases are, in the source tree it was built from.
+        pub golden: &'static str,
+    }
+
     include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
 }
 

@@ -2,7 +2,7 @@
 
 use std::io::IsTerminal;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -13,7 +13,7 @@ use qianyue::kernel::Clock;
 use qianyue::plugins::{Limits, PluginHost};
 use qianyue::store::Store;
 use qianyue::tokens::TokenKeys;
-use qianyue::{Kernel, api, bundled, demo};
+use qianyue::{Kernel, api, demo};
 
 // The bulk jobs allocate and free millions of small values; mimalloc made the
 // renewal 9% faster than the system allocator (BENCHMARKS.md).
@@ -40,6 +40,25 @@ enum Command {
     /// Renew the contracts of an ended period into the next (自动续约);
     /// run it again after a crash and it carries on where it stopped.
     Renew(Renew),
+    /// County plugins: check a built component against its golden cases.
+    #[command(subcommand)]
+    Plugin(PluginCommand),
+}
+
+#[derive(Subcommand)]
+enum PluginCommand {
+    /// Run a component's golden cases (金标准用例) and show every answer that
+    /// differs; exits 1 if any does.
+    Test {
+        /// The built component, e.g. target/wasm32-wasip2/release/my_county.wasm.
+        component: PathBuf,
+        /// The county's configuration document the cases assume.
+        #[arg(long, default_value = "config.json")]
+        config: PathBuf,
+        /// The folder of golden case files (*.json).
+        #[arg(long, default_value = "golden")]
+        golden: PathBuf,
+    },
 }
 
 /// Where the kernel's data is and which rules apply: shared by every command
@@ -54,7 +73,8 @@ struct KernelArgs {
     /// Read the Cedar schema and policies from this folder instead of the bundled ones.
     #[arg(long)]
     policy_dir: Option<PathBuf>,
-    /// Load this county plugin component too (repeatable); it replaces a bundled one of the same county.
+    /// Load this county plugin component too (repeatable), configured by the
+    /// `.json` file of the same name beside it; it replaces a bundled one of the same county.
     #[arg(long = "plugin")]
     plugins: Vec<PathBuf>,
 }
@@ -164,6 +184,7 @@ fn main() -> ExitCode {
             run_job(import_residents(file, county, recorded_on, kernel))
         }
         Command::Renew(renew) => run_job(renew_contracts(renew)),
+        Command::Plugin(PluginCommand::Test { component, config, golden }) => test_plugin(&component, &config, &golden),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -172,6 +193,31 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn test_plugin(component: &Path, config: &Path, golden: &Path) -> anyhow::Result<()> {
+    let read_error = |path: &Path, e: std::io::Error| anyhow::anyhow!("cannot read `{}`: {e}", path.display());
+    let bytes = std::fs::read(component).map_err(|e| read_error(component, e))?;
+    let config = std::fs::read_to_string(config).map_err(|e| read_error(config, e))?;
+    let host = PluginHost::new(Limits::default())?;
+    let plugin = host.compile(&component.display().to_string(), &bytes, &config)?;
+    let outcomes = qianyue::plugins::golden::run_dir(&plugin, golden)?;
+    let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed()).collect();
+    for o in &failed {
+        println!("FAIL {}: {}\n  expected {}\n  actual   {}", o.file, o.case, o.expected, o.actual);
+    }
+    let info = &plugin.info;
+    println!(
+        "{} golden cases of {} {} ({}, sha256 {}): {} passed, {} failed",
+        outcomes.len(),
+        info.county_code,
+        info.version,
+        plugin.world,
+        plugin.hash,
+        outcomes.len() - failed.len(),
+        failed.len()
+    );
+    if failed.is_empty() { Ok(()) } else { anyhow::bail!("{} golden cases failed", failed.len()) }
 }
 
 fn issue_token(
@@ -213,14 +259,11 @@ impl KernelArgs {
             None => Store::open_data_dir(&self.data.data_dir).await?,
         };
         let plugins = PluginHost::new(Limits::default())?;
-        for (name, bytes) in bundled::PLUGINS {
-            let plugin = plugins.load(name, bytes)?;
+        for plugin in plugins.load_bundled()? {
             tracing::info!(county = %plugin.info.county_code, version = %plugin.info.version, hash = %plugin.hash, "bundled plugin loaded");
         }
         for path in &self.plugins {
-            let bytes =
-                std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read plugin `{}`: {e}", path.display()))?;
-            let plugin = plugins.load(&path.display().to_string(), &bytes)?;
+            let plugin = plugins.load_file(path)?;
             tracing::info!(county = %plugin.info.county_code, version = %plugin.info.version, hash = %plugin.hash, "plugin loaded");
         }
         Ok(Kernel { store, plugins, authz, tokens: self.data.keys()?, clock: Clock::System })

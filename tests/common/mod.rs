@@ -196,11 +196,9 @@ pub async fn kernel_on(
     let store = qianyue::store::Store::open(&database.store_url(data_dir)).await.unwrap();
     qianyue::demo::load(&store, clock.today().year()).await.unwrap();
     let plugins = PluginHost::new(Limits::default()).unwrap();
-    for (name, bytes) in qianyue::bundled::PLUGINS {
-        plugins.load(name, bytes).unwrap();
-    }
+    plugins.load_bundled().unwrap();
     for path in extra_plugins {
-        plugins.load(&path.display().to_string(), &std::fs::read(path).unwrap()).unwrap();
+        plugins.load_file(path).unwrap();
     }
     std::sync::Arc::new(qianyue::Kernel {
         store,

@@ -116,6 +116,8 @@ impl From<PluginError> for ApiError {
                 tracing::warn!(error = %detail, "plugin failure");
                 ApiError::new(StatusCode::BAD_GATEWAY, "plugin-failed", detail)
             }
+            // 501: the county's plugin is built for a world without this call.
+            PluginError::Unsupported { .. } => ApiError::new(StatusCode::NOT_IMPLEMENTED, "plugin-unsupported", detail),
             PluginError::Invalid { .. } | PluginError::Host(_) => ApiError::internal(&error),
         }
     }

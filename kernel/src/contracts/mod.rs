@@ -142,6 +142,8 @@ pub enum SignError {
     NoBasicPackage,
     #[error("a contract has exactly one basic package, and both `{0}` and `{1}` were chosen")]
     SeveralBasicPackages(String, String),
+    #[error("the resident's population group gets basic package `{expected}`, not `{chosen}`")]
+    WrongBasicPackage { chosen: String, expected: String },
     #[error("personalised package `{package}` comes with basic package `{basic}`, which was not chosen")]
     NotBundled { package: String, basic: String },
     #[error("the resident cannot have package `{package}`: {reason}")]
@@ -352,6 +354,17 @@ impl Contract {
     }
 }
 
+/// The documents forbid a missing or wrong basic package (不得漏选或错选): the
+/// chosen one must be the one the plugin assigns to the resident's group.
+pub fn check_basic_package(chosen: &[&Package], assigned: &str) -> Result<(), SignError> {
+    match chosen.iter().find(|p| p.kind == PackageKind::Basic) {
+        Some(basic) if basic.code != assigned => {
+            Err(SignError::WrongBasicPackage { chosen: basic.code.clone(), expected: assigned.to_owned() })
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Checks a choice of package codes against the catalogue and returns the
 /// chosen packages, basic first.
 pub fn choose_packages<'a>(
@@ -447,6 +460,16 @@ mod tests {
             check(&["BASIC", "NOPE"]),
             Err(SignError::UnknownPackage { code: "NOPE".into(), county: "320322".into() })
         );
+    }
+
+    #[test]
+    fn the_basic_package_must_be_the_one_the_plugin_assigns() {
+        let catalogue = catalogue();
+        let chosen = choose_packages(&catalogue, "320322", &["CHECKUP".into(), "BASIC".into()]).unwrap();
+        assert_eq!(check_basic_package(&chosen, "BASIC"), Ok(()));
+        let wrong = check_basic_package(&chosen, "OTHER-BASIC").unwrap_err();
+        assert_eq!(wrong, SignError::WrongBasicPackage { chosen: "BASIC".into(), expected: "OTHER-BASIC".into() });
+        assert_eq!(wrong.to_string(), "the resident's population group gets basic package `OTHER-BASIC`, not `BASIC`");
     }
 
     #[test]

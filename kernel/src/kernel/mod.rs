@@ -22,7 +22,7 @@ use crate::contracts::{
     self, Contract, ContractEvent, ContractLine, ContractStatus, GroupContract, LifecycleError, Period, SignError,
 };
 use crate::org::{self, Community, County, Member, Membership, Team, TeamError};
-use crate::plugins::{Package, PluginError, PluginHost, PluginInfo, PriceRequest, Refusal, ResidentFacts};
+use crate::plugins::{Package, PackageKind, PluginError, PluginHost, PluginInfo, PriceRequest, Refusal, ResidentFacts};
 use crate::residents::{RecordedTags, Resident, ResidentError, UnsignedReason};
 use crate::store::{ContractWriteError, Event, InsertResidentError, Store, StoreError};
 use crate::tokens::TokenKeys;
@@ -309,15 +309,30 @@ impl Kernel {
             ResidentFacts { age: resident.age_on(signed_on), sex: resident.sex(), tags: resident.tags_on(signed_on) };
         let requests: Vec<PriceRequest> = chosen
             .iter()
-            .map(|p| PriceRequest { package_code: p.code.clone(), resident: facts.clone(), list_price: p.list_price })
+            .map(|p| PriceRequest {
+                package_code: p.code.clone(),
+                resident: facts.clone(),
+                starts_on: signed_on,
+                list_price: p.list_price,
+            })
             .collect();
-        let priced = {
+        let (assigned, priced) = {
             let plugin = Arc::clone(&plugin);
-            let requests = requests.clone();
-            tokio::task::spawn_blocking(move || plugin.price_batch(&requests))
-                .await
-                .map_err(|e| PluginError::Host(e.to_string()))??
+            let facts = facts.clone();
+            tokio::task::spawn_blocking(move || {
+                Ok::<_, PluginError>((plugin.basic_package(&facts)?, plugin.price_batch(&requests)?))
+            })
+            .await
+            .map_err(|e| PluginError::Host(e.to_string()))??
         };
+        if let Some(assigned) = assigned {
+            let basic = chosen.iter().find(|p| p.kind == PackageKind::Basic).copied();
+            match (assigned, basic) {
+                (Err(refusal), Some(basic)) => return Err(refused(&plugin.info.county_code, basic, refusal)),
+                (Ok(expected), _) => contracts::check_basic_package(&chosen, &expected)?,
+                (Err(_), None) => {}
+            }
+        }
 
         let mut lines = Vec::with_capacity(chosen.len());
         for (package, answer) in chosen.iter().zip(priced) {

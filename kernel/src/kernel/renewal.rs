@@ -167,6 +167,7 @@ impl Kernel {
             requests.push(PriceRequest {
                 package_code: package.code.clone(),
                 resident: facts,
+                starts_on: starts,
                 list_price: package.list_price,
             });
             pending.push((contract, resident, basic));

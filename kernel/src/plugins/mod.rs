@@ -9,115 +9,29 @@
 //! translates between generated bindings and the types below, so the rest of
 //! the kernel never sees a WIT type.
 
+mod checks;
+pub mod golden;
+mod model;
 mod sandbox;
 mod v0_1_0;
+mod v1_0_0;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use serde::Serialize;
 use sha2::{Digest, Sha256};
 use thiserror::Error;
-use utoipa::ToSchema;
 use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
 
-use crate::residents::{Sex, Tags};
+pub use model::*;
 pub use sandbox::Limits;
 
-/// Money in fen (分). Integer always.
-pub type Fen = i64;
+use crate::residents::{Tag, Tags};
 
-/// Basic (基础, free, by population group) or personalised (个性化, paid).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum PackageKind {
-    Basic,
-    Personalised,
-}
-
-impl PackageKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            PackageKind::Basic => "basic",
-            PackageKind::Personalised => "personalised",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        [PackageKind::Basic, PackageKind::Personalised].into_iter().find(|k| k.name() == name)
-    }
-}
-
-/// A service item (服务项目) and how often a year it is owed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct Item {
-    pub code: String,
-    pub name: String,
-    pub times_per_year: u32,
-}
-
-/// A service package (服务包) from a county's catalogue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct Package {
-    pub code: String,
-    pub name: String,
-    pub kind: PackageKind,
-    /// Who may choose it; empty means everyone.
-    #[schema(value_type = Vec<crate::residents::Tag>)]
-    pub target_groups: Tags,
-    /// For a personalised package, the basic package it comes with.
-    pub bundled_with: Option<String>,
-    pub items: Vec<Item>,
-    /// Approved list price for a year (物价核定价格), fen.
-    pub list_price: Fen,
-}
-
-/// Who a plugin says it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct PluginInfo {
-    pub county_code: String,
-    pub county_name: String,
-    pub version: String,
-}
-
-/// The facts pricing may depend on; never a name or an ID number.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ResidentFacts {
-    pub age: u8,
-    pub sex: Sex,
-    pub tags: Tags,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PriceRequest {
-    pub package_code: String,
-    pub resident: ResidentFacts,
-    pub list_price: Fen,
-}
-
-/// A package's price for one resident, split by payer. Checked by the kernel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
-pub struct Quote {
-    pub discount: Fen,
-    pub public_health_fund: Fen,
-    pub insurance_fund: Fen,
-    pub self_pay: Fen,
-    /// The plugin's one-line explanation.
-    pub rule: String,
-}
-
-/// A plugin's reasoned refusal to price: a business answer, not a failure.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum Refusal {
-    #[error("package `{0}` is not in the county's catalogue")]
-    UnknownPackage(String),
-    #[error("not eligible: {0}")]
-    NotEligible(String),
-    #[error("the plugin refused the request: {0}")]
-    InvalidRequest(String),
-}
+/// The published worlds this kernel loads, oldest first.
+pub const WORLDS: [&str; 2] = [v0_1_0::WORLD, v1_0_0::WORLD];
 
 /// A plugin could not be loaded or did not answer properly.
 #[derive(Debug, Error)]
@@ -136,17 +50,27 @@ pub enum PluginError {
     Trap { county: String, call: &'static str, message: String },
     #[error("the plugin of county {county} gave a wrong answer to `{call}`: {reason}")]
     WrongAnswer { county: String, call: &'static str, reason: String },
+    #[error("the plugin of county {county} is built for {world}, which has no `{call}`: rebuild it for {newest}", newest = v1_0_0::WORLD)]
+    Unsupported { county: String, call: &'static str, world: &'static str },
     #[error("the plugin host could not start: {0}")]
     Host(String),
 }
 
-/// One compiled, validated plugin version.
+/// A compiled component, speaking the world it was built for.
+enum Runner {
+    V0_1(v0_1_0::Runner),
+    V1_0(v1_0_0::Runner),
+}
+
+/// One compiled, validated plugin version with its configuration.
 pub struct Plugin {
     pub info: PluginInfo,
     /// Lower-case hex SHA-256 of the component bytes: the version's identity.
     pub hash: String,
+    /// The world the component was built for, e.g. `qianyue:county/county-plugin@1.0.0`.
+    pub world: &'static str,
     pub catalogue: Vec<Package>,
-    runner: v0_1_0::Runner,
+    runner: Runner,
 }
 
 impl Plugin {
@@ -156,54 +80,111 @@ impl Plugin {
 
     /// Prices one package for one resident.
     pub fn price(&self, request: &PriceRequest) -> Result<Result<Quote, Refusal>, PluginError> {
-        let answer = self.runner.price(request).map_err(|f| f.into_error(&self.info.county_code))?;
-        self.checked(request, answer)
+        let mut answers = self.price_batch(std::slice::from_ref(request))?;
+        answers.pop().ok_or_else(|| self.wrong("price", "no answer".into()))
     }
 
     /// Prices many requests crossing the sandbox boundary once.
     pub fn price_batch(&self, requests: &[PriceRequest]) -> Result<Vec<Result<Quote, Refusal>>, PluginError> {
-        let answers = self.runner.price_batch(requests).map_err(|f| f.into_error(&self.info.county_code))?;
-        if answers.len() != requests.len() {
-            return Err(self.wrong("price-batch", format!("{} answers to {} requests", answers.len(), requests.len())));
+        let answers = match &self.runner {
+            Runner::V0_1(r) => r.price_batch(requests).map_err(|f| self.failed(f))?,
+            Runner::V1_0(r) => {
+                let answers = r.price_batch(requests).map_err(|f| self.failed(f))?;
+                self.same_length("price-batch", requests.len(), answers.len())?;
+                let mut quotes = Vec::with_capacity(answers.len());
+                for (request, answer) in requests.iter().zip(answers) {
+                    quotes.push(match answer {
+                        Ok(priced) if priced.list_price != request.list_price => {
+                            return Err(self.wrong(
+                                "price",
+                                format!(
+                                    "it priced `{}` from a list price of {} fen, its catalogue says {} fen",
+                                    request.package_code, priced.list_price, request.list_price
+                                ),
+                            ));
+                        }
+                        Ok(priced) => Ok(priced.quote),
+                        Err(refusal) => Err(refusal),
+                    });
+                }
+                quotes
+            }
+        };
+        self.same_length("price-batch", requests.len(), answers.len())?;
+        for (request, answer) in requests.iter().zip(&answers) {
+            if let Ok(quote) = answer {
+                checks::quote(request.list_price, quote).map_err(|reason| self.wrong("price", reason))?;
+            }
         }
-        requests.iter().zip(answers).map(|(r, a)| self.checked(r, a)).collect()
+        Ok(answers)
     }
 
-    fn checked(
-        &self,
-        request: &PriceRequest,
-        answer: Result<Quote, Refusal>,
-    ) -> Result<Result<Quote, Refusal>, PluginError> {
-        if let Ok(quote) = &answer {
-            check_quote(request.list_price, quote).map_err(|reason| self.wrong("price", reason))?;
+    /// The basic package the plugin assigns to a resident's population
+    /// group, or `None` when its world cannot say (0.1.0): then the
+    /// catalogue's target groups and the pricing refusal are all there is.
+    pub fn basic_package(&self, resident: &ResidentFacts) -> Result<Option<Result<String, Refusal>>, PluginError> {
+        let Runner::V1_0(r) = &self.runner else { return Ok(None) };
+        let answer = r.basic_package(resident).map_err(|f| self.failed(f))?;
+        if let Ok(code) = &answer
+            && self.package(code).is_none_or(|p| p.kind != PackageKind::Basic)
+        {
+            return Err(self.wrong("basic-package", format!("`{code}` is not a basic package of its catalogue")));
         }
-        Ok(answer)
+        Ok(Some(answer))
+    }
+
+    /// May each resident sign each package?
+    pub fn eligible_batch(&self, requests: &[EligibilityRequest]) -> Result<Vec<Result<(), Refusal>>, PluginError> {
+        let answers = self.v1("eligible-batch")?.eligible(requests).map_err(|f| self.failed(f))?;
+        self.same_length("eligible-batch", requests.len(), answers.len())?;
+        Ok(answers)
+    }
+
+    /// Divides claims among their payers.
+    pub fn adjudicate_batch(&self, claims: &[Claim]) -> Result<Vec<Result<Adjudication, Refusal>>, PluginError> {
+        let answers = self.v1("adjudicate-batch")?.adjudicate_batch(claims).map_err(|f| self.failed(f))?;
+        self.same_length("adjudicate-batch", claims.len(), answers.len())?;
+        for (claim, answer) in claims.iter().zip(&answers) {
+            if let Ok(a) = answer {
+                checks::adjudication(claim.amount, a).map_err(|reason| self.wrong("adjudicate", reason))?;
+            }
+        }
+        Ok(answers)
+    }
+
+    /// Settles teams' periods.
+    pub fn settle_batch(&self, activities: &[TeamActivity]) -> Result<Vec<Result<Settlement, Refusal>>, PluginError> {
+        let answers = self.v1("settle-batch")?.settle_batch(activities).map_err(|f| self.failed(f))?;
+        self.same_length("settle-batch", activities.len(), answers.len())?;
+        for s in answers.iter().flatten() {
+            checks::settlement(s).map_err(|reason| self.wrong("settle", reason))?;
+        }
+        Ok(answers)
+    }
+
+    fn v1(&self, call: &'static str) -> Result<&v1_0_0::Runner, PluginError> {
+        match &self.runner {
+            Runner::V1_0(r) => Ok(r),
+            Runner::V0_1(_) => {
+                Err(PluginError::Unsupported { county: self.info.county_code.clone(), call, world: self.world })
+            }
+        }
+    }
+
+    fn same_length(&self, call: &'static str, asked: usize, answered: usize) -> Result<(), PluginError> {
+        if asked == answered {
+            Ok(())
+        } else {
+            Err(self.wrong(call, format!("{answered} answers to {asked} requests")))
+        }
+    }
+
+    fn failed(&self, failure: CallFailure) -> PluginError {
+        failure.into_error(&self.info.county_code)
     }
 
     fn wrong(&self, call: &'static str, reason: String) -> PluginError {
         PluginError::WrongAnswer { county: self.info.county_code.clone(), call, reason }
-    }
-}
-
-/// The kernel never stores a price that does not add up.
-fn check_quote(list_price: Fen, q: &Quote) -> Result<(), String> {
-    let amounts = [
-        ("discount", q.discount),
-        ("public-health-fund", q.public_health_fund),
-        ("insurance-fund", q.insurance_fund),
-        ("self-pay", q.self_pay),
-    ];
-    if let Some((name, value)) = amounts.iter().find(|(_, v)| *v < 0) {
-        return Err(format!("{name} is negative ({value} fen)"));
-    }
-    let paid = q.public_health_fund.checked_add(q.insurance_fund).and_then(|s| s.checked_add(q.self_pay));
-    let due = list_price.checked_sub(q.discount);
-    match (paid, due) {
-        (Some(paid), Some(due)) if paid == due => Ok(()),
-        _ => Err(format!(
-            "the payers' shares ({} + {} + {} fen) do not add up to list price {list_price} minus discount {} fen",
-            q.public_health_fund, q.insurance_fund, q.self_pay, q.discount
-        )),
     }
 }
 
@@ -224,21 +205,64 @@ impl PluginHost {
         Ok(PluginHost { engine, linker, limits, by_county: RwLock::default() })
     }
 
-    /// Compiles and validates a component, then makes it its county's plugin.
-    /// `source_name` names it in errors (a file name or a bundled folder).
-    pub fn load(&self, source_name: &str, bytes: &[u8]) -> Result<Arc<Plugin>, PluginError> {
+    /// Compiles and validates a component with its county's configuration
+    /// document, without making it any county's plugin. `source_name`
+    /// names it in errors (a file name or a bundled folder).
+    pub fn compile(&self, source_name: &str, bytes: &[u8], config: &str) -> Result<Plugin, PluginError> {
         let invalid = |message: String| PluginError::Invalid { source_name: source_name.to_owned(), message };
         let component = Component::new(&self.engine, bytes).map_err(|e| invalid(format!("{e:#}")))?;
-        let runner = v0_1_0::Runner::new(&self.linker, &component, self.limits.clone()).map_err(invalid)?;
-        let info = runner.info().map_err(|f| invalid(f.into_error("?").to_string()))?;
-        let catalogue = runner.packages().map_err(|f| invalid(f.into_error(&info.county_code).to_string()))?;
-        check_catalogue(&catalogue).map_err(invalid)?;
-        let plugin = Arc::new(Plugin { info, hash: hex::encode(Sha256::digest(bytes)), catalogue, runner });
+        let world = world_of(&self.engine, &component).map_err(invalid)?;
+        let (runner, info) = if world == v1_0_0::WORLD {
+            let mut runner =
+                v1_0_0::Runner::new(&self.linker, &component, self.limits.clone(), config).map_err(invalid)?;
+            let info = runner.info().map_err(|f| invalid(f.into_error("?").to_string()))?;
+            runner.set_label(&info);
+            runner
+                .configure()
+                .map_err(|f| invalid(f.into_error(&info.county_code).to_string()))?
+                .map_err(|message| invalid(format!("it refused its configuration: {message}")))?;
+            (Runner::V1_0(runner), info)
+        } else {
+            let runner = v0_1_0::Runner::new(&self.linker, &component, self.limits.clone()).map_err(invalid)?;
+            let info = runner.info().map_err(|f| invalid(f.into_error("?").to_string()))?;
+            (Runner::V0_1(runner), info)
+        };
+        let catalogue = match &runner {
+            Runner::V0_1(r) => r.packages(),
+            Runner::V1_0(r) => r.packages(),
+        }
+        .map_err(|f| invalid(f.into_error(&info.county_code).to_string()))?;
+        checks::catalogue(&catalogue).map_err(invalid)?;
+        Ok(Plugin { info, hash: hex::encode(Sha256::digest(bytes)), world, catalogue, runner })
+    }
+
+    /// Compiles a component and makes it its county's plugin.
+    pub fn load(&self, source_name: &str, bytes: &[u8], config: &str) -> Result<Arc<Plugin>, PluginError> {
+        let plugin = Arc::new(self.compile(source_name, bytes, config)?);
         self.by_county
             .write()
             .map_err(|_| PluginError::Host("plugin table poisoned".into()))?
             .insert(plugin.info.county_code.clone(), plugin.clone());
         Ok(plugin)
+    }
+
+    /// Loads the plugins built into the kernel (`plugins/` of its source tree).
+    pub fn load_bundled(&self) -> Result<Vec<Arc<Plugin>>, PluginError> {
+        crate::bundled::PLUGINS.iter().map(|p| self.load(p.name, p.component, p.config)).collect()
+    }
+
+    /// Loads a component file, with the configuration document beside it
+    /// (`x.wasm` is configured by `x.json`) or none when there is no such file.
+    pub fn load_file(&self, path: &std::path::Path) -> Result<Arc<Plugin>, PluginError> {
+        let name = path.display().to_string();
+        let unreadable = |e: std::io::Error| PluginError::Invalid { source_name: name.clone(), message: e.to_string() };
+        let bytes = std::fs::read(path).map_err(unreadable)?;
+        let config = match std::fs::read_to_string(path.with_extension("json")) {
+            Ok(config) => config,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(unreadable(e)),
+        };
+        self.load(&name, &bytes, &config)
     }
 
     /// The active plugin of a county.
@@ -252,39 +276,62 @@ impl PluginHost {
     }
 }
 
-/// A catalogue the kernel can rely on: unique codes, no negative prices, and
-/// every personalised package bundled with a basic one that exists.
-fn check_catalogue(packages: &[Package]) -> Result<(), String> {
-    let mut seen = std::collections::HashSet::new();
-    for p in packages {
-        if !seen.insert(p.code.as_str()) {
-            return Err(format!("package code `{}` appears twice in the catalogue", p.code));
-        }
-        if p.list_price < 0 {
-            return Err(format!("package `{}` has a negative list price", p.code));
-        }
-    }
-    for p in packages {
-        match (p.kind, &p.bundled_with) {
-            (PackageKind::Basic, Some(_)) => {
-                return Err(format!("basic package `{}` cannot be bundled with another", p.code));
-            }
-            (PackageKind::Personalised, None) => {
-                return Err(format!("personalised package `{}` names no basic package to bundle with", p.code));
-            }
-            (PackageKind::Personalised, Some(basic)) => {
-                let is_basic = packages.iter().any(|b| &b.code == basic && b.kind == PackageKind::Basic);
-                if !is_basic {
-                    return Err(format!(
-                        "package `{}` is bundled with `{basic}`, which is not a basic package of the catalogue",
-                        p.code
-                    ));
-                }
-            }
-            (PackageKind::Basic, None) => {}
-        }
-    }
-    Ok(())
+/// Which published world a component was built for, read from the
+/// versions of the `qianyue:county` interfaces it exports.
+fn world_of(engine: &Engine, component: &Component) -> Result<&'static str, String> {
+    let ty = component.component_type();
+    let versions: Vec<String> = ty
+        .exports(engine)
+        .filter_map(|(name, _)| name.strip_prefix("qianyue:county/").map(str::to_owned))
+        .filter_map(|name| name.split_once('@').map(|(_, version)| version.to_owned()))
+        .collect();
+    let Some(version) = versions.first() else {
+        return Err(format!(
+            "it exports no `qianyue:county` interface; build it for one of the worlds {}",
+            WORLDS.join(", ")
+        ));
+    };
+    WORLDS.into_iter().find(|w| w.ends_with(&format!("@{version}"))).ok_or_else(|| {
+        format!(
+            "it is built for qianyue:county@{version}, which this kernel does not know (it loads {})",
+            WORLDS.join(", ")
+        )
+    })
+}
+
+/// The WIT flags of the population tags, in the order every published
+/// world declares them; `$flags` is one world's generated flags type.
+macro_rules! tag_table {
+    ($flags:ty) => {{
+        type F = $flags;
+        [
+            (Tag::Elderly, F::ELDERLY),
+            (Tag::Child, F::CHILD),
+            (Tag::Kindergarten, F::KINDERGARTEN),
+            (Tag::Maternal, F::MATERNAL),
+            (Tag::Hypertension, F::HYPERTENSION),
+            (Tag::Diabetes, F::DIABETES),
+            (Tag::Tuberculosis, F::TUBERCULOSIS),
+            (Tag::SevereMentalDisorder, F::SEVERE_MENTAL_DISORDER),
+            (Tag::Disabled, F::DISABLED),
+            (Tag::Copd, F::COPD),
+            (Tag::Stroke, F::STROKE),
+            (Tag::Tumour, F::TUMOUR),
+            (Tag::RegisteredPoor, F::REGISTERED_POOR),
+            (Tag::LiftedOutOfPoverty, F::LIFTED_OUT_OF_POVERTY),
+            (Tag::PovertyMonitoring, F::POVERTY_MONITORING),
+            (Tag::SpecialFamilyPlanning, F::SPECIAL_FAMILY_PLANNING),
+        ]
+    }};
+}
+use tag_table;
+
+fn flags_of<F: Copy + std::ops::BitOr<Output = F>>(table: &[(Tag, F)], empty: F, tags: &Tags) -> F {
+    table.iter().filter(|(tag, _)| tags.contains(tag)).fold(empty, |all, (_, flag)| all | *flag)
+}
+
+fn tags_of<F: Copy>(table: &[(Tag, F)], has: impl Fn(F) -> bool) -> Tags {
+    table.iter().filter(|(_, flag)| has(*flag)).map(|(tag, _)| *tag).collect()
 }
 
 /// What went wrong inside one call, before it is told whose plugin it was.

@@ -49,10 +49,11 @@ pub(super) fn engine() -> wasmtime::Result<Engine> {
     Engine::new(&config)
 }
 
-/// WASI and nothing else: the world's own interfaces are exports only.
+/// WASI granting nothing, and the one import of the worlds: logging.
 pub(super) fn linker(engine: &Engine) -> wasmtime::Result<Linker<Sandbox>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    super::v1_0_0::add_imports(&mut linker)?;
     Ok(linker)
 }
 
@@ -79,6 +80,21 @@ pub(super) struct Sandbox {
     table: ResourceTable,
     limiter: MemoryLimiter,
     output: MemoryOutputPipe,
+    /// `county@version`, for the plugin's log lines.
+    label: String,
+    log_lines: u32,
+}
+
+impl Sandbox {
+    /// Counts a log line; `false` once the call has logged `most` lines.
+    pub(super) fn count_log_line(&mut self, most: u32) -> bool {
+        self.log_lines += 1;
+        self.log_lines <= most
+    }
+
+    pub(super) fn plugin_label(&self) -> &str {
+        &self.label
+    }
 }
 
 impl WasiView for Sandbox {
@@ -129,7 +145,7 @@ impl HostMonotonicClock for StoppedClock {
 }
 
 /// A store for one call, with its fuel and deadline set.
-pub(super) fn store(engine: &Engine, limits: &Limits) -> wasmtime::Result<Store<Sandbox>> {
+pub(super) fn store(engine: &Engine, limits: &Limits, label: &str) -> wasmtime::Result<Store<Sandbox>> {
     let output = MemoryOutputPipe::new(OUTPUT_CAPACITY);
     let wasi = WasiCtx::builder()
         .stdout(output.clone())
@@ -141,7 +157,10 @@ pub(super) fn store(engine: &Engine, limits: &Limits) -> wasmtime::Result<Store<
         .insecure_random_seed(0)
         .build();
     let limiter = MemoryLimiter { max_bytes: limits.memory_bytes, exceeded: false };
-    let mut store = Store::new(engine, Sandbox { wasi, table: ResourceTable::new(), limiter, output });
+    let mut store = Store::new(
+        engine,
+        Sandbox { wasi, table: ResourceTable::new(), limiter, output, label: label.to_owned(), log_lines: 0 },
+    );
     store.limiter(|s| &mut s.limiter);
     store.set_fuel(limits.fuel)?;
     // The deadline counts from when it is set, so set it just before the call.

@@ -1,26 +1,40 @@
 use std::time::Duration;
 
 use super::*;
-use crate::residents::Tag;
+use crate::residents::{Sex, Tag};
 
 const UNRULY: &str = env!("QIANYUE_FIXTURE_UNRULY");
 
+fn bundled_pei() -> &'static crate::bundled::BundledPlugin {
+    crate::bundled::PLUGINS.iter().find(|p| p.name == "pei-county").unwrap()
+}
+
 fn pei(host: &PluginHost) -> Arc<Plugin> {
-    let (name, bytes) = crate::bundled::PLUGINS[0];
-    host.load(name, bytes).unwrap()
+    let pei = bundled_pei();
+    host.load(pei.name, pei.component, pei.config).unwrap()
 }
 
 fn unruly(limits: Limits) -> Arc<Plugin> {
     let host = PluginHost::new(limits).unwrap();
-    host.load("unruly.wasm", &std::fs::read(UNRULY).unwrap()).unwrap()
+    host.load("unruly.wasm", &std::fs::read(UNRULY).unwrap(), "").unwrap()
+}
+
+fn facts(age: u8, tags: &[Tag]) -> ResidentFacts {
+    ResidentFacts { age, sex: Sex::Female, tags: tags.iter().copied().collect() }
 }
 
 fn request(code: &str, list_price: Fen, age: u8, tags: &[Tag]) -> PriceRequest {
     PriceRequest {
         package_code: code.into(),
-        resident: ResidentFacts { age, sex: Sex::Female, tags: tags.iter().copied().collect() },
+        resident: facts(age, tags),
+        starts_on: time::macros::date!(2026 - 01 - 01),
         list_price,
     }
+}
+
+/// A request at the list price of the plugin's own catalogue.
+fn listed(plugin: &Plugin, code: &str, age: u8, tags: &[Tag]) -> PriceRequest {
+    request(code, plugin.package(code).map_or(0, |p| p.list_price), age, tags)
 }
 
 #[test]
@@ -28,6 +42,7 @@ fn the_bundled_pei_plugin_loads_with_its_catalogue() {
     let host = PluginHost::new(Limits::default()).unwrap();
     let plugin = pei(&host);
     assert_eq!(plugin.info.county_code, "320322");
+    assert_eq!(plugin.world, "qianyue:county/county-plugin@1.0.0");
     assert_eq!(plugin.hash.len(), 64);
     let basic: Vec<_> = plugin.catalogue.iter().filter(|p| p.kind == PackageKind::Basic).collect();
     assert_eq!(basic.len(), 1, "Pei has one basic package");
@@ -37,36 +52,79 @@ fn the_bundled_pei_plugin_loads_with_its_catalogue() {
 }
 
 #[test]
-fn pei_prices_the_checkup_at_40_percent_and_kindergarten_child_care_at_60() {
+fn pei_prices_the_checkup_at_40_percent_with_the_discount_itemised() {
     let host = PluginHost::new(Limits::default()).unwrap();
     let plugin = pei(&host);
-    let checkup = plugin.price(&request("PEI-TJ", 20_000, 40, &[])).unwrap().unwrap();
+    let checkup = plugin.price(&listed(&plugin, "PEI-TJ", 40, &[])).unwrap().unwrap();
     assert_eq!((checkup.self_pay, checkup.discount), (8_000, 12_000));
-    // Half up: 40% of 1,005 fen is 402 fen.
-    let rounded = plugin.price(&request("PEI-TJ", 1_005, 40, &[])).unwrap().unwrap();
-    assert_eq!(rounded.self_pay, 402);
-    let child = plugin.price(&request("PEI-ET", 10_000, 4, &[Tag::Child, Tag::Kindergarten])).unwrap().unwrap();
+    assert_eq!(checkup.adjustments.len(), 1);
+    assert_eq!((checkup.adjustments[0].kind, checkup.adjustments[0].amount), (AdjustmentKind::Discount, 12_000));
+    let child = plugin.price(&listed(&plugin, "PEI-ET", 4, &[Tag::Child, Tag::Kindergarten])).unwrap().unwrap();
     assert_eq!(child.self_pay, 6_000);
-    let at_home = plugin.price(&request("PEI-ET", 10_000, 4, &[Tag::Child])).unwrap().unwrap();
-    assert_eq!(at_home.self_pay, 10_000);
+    assert_eq!(plugin.basic_package(&facts(4, &[Tag::Child])).unwrap(), Some(Ok("PEI-GW".into())));
 }
 
 #[test]
-fn batch_answers_equal_single_answers_and_repeat_exactly() {
+fn a_list_price_other_than_the_catalogues_is_a_wrong_answer() {
     let host = PluginHost::new(Limits::default()).unwrap();
     let plugin = pei(&host);
-    let requests = vec![
-        request("PEI-GW", 1_000, 70, &[Tag::Elderly]),
-        request("PEI-LN", 12_000, 70, &[Tag::Elderly]),
-        request("PEI-YY", 12_000, 70, &[Tag::Elderly]),
-        request("NOPE", 1, 70, &[]),
-    ];
-    let batch = plugin.price_batch(&requests).unwrap();
-    let single: Vec<_> = requests.iter().map(|r| plugin.price(r).unwrap()).collect();
-    assert_eq!(batch, single);
-    assert_eq!(plugin.price_batch(&requests).unwrap(), batch, "same input, same output");
-    assert!(matches!(batch[2], Err(Refusal::NotEligible(_))));
-    assert_eq!(batch[3], Err(Refusal::UnknownPackage("NOPE".into())));
+    let error = plugin.price(&request("PEI-TJ", 1_005, 40, &[])).unwrap_err();
+    assert!(error.to_string().contains("its catalogue says 1005 fen"), "{error}");
+}
+
+#[test]
+fn a_configuration_the_plugin_refuses_refuses_the_load_with_its_message() {
+    let host = PluginHost::new(Limits::default()).unwrap();
+    let pei = bundled_pei();
+    let error = host.load("pei.wasm", pei.component, "{ not json").err().unwrap();
+    assert!(
+        error.to_string().starts_with("`pei.wasm` is not a usable county plugin: it refused its configuration: "),
+        "{error}"
+    );
+    assert!(matches!(host.for_county("320322"), Err(PluginError::NoPlugin(_))), "nothing was loaded");
+}
+
+#[test]
+fn the_bundled_plugins_pass_their_golden_cases() {
+    let host = PluginHost::new(Limits::default()).unwrap();
+    for bundled in crate::bundled::PLUGINS {
+        let plugin = host.load(bundled.name, bundled.component, bundled.config).unwrap();
+        let outcomes = golden::run_dir(&plugin, std::path::Path::new(bundled.golden)).unwrap();
+        assert!(outcomes.len() >= 30, "{}: only {} golden cases", bundled.name, outcomes.len());
+        let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed()).collect();
+        assert!(failed.is_empty(), "{}: {failed:#?}", bundled.name);
+    }
+}
+
+#[test]
+fn a_golden_case_that_differs_fails_and_shows_both_answers() {
+    let host = PluginHost::new(Limits::default()).unwrap();
+    let plugin = pei(&host);
+    let file = r#"{"cases": [
+        {"name": "wrong on purpose", "call": "basic_package", "input": {"age": 70, "sex": "male", "tags": ["elderly"]},
+         "expect": {"ok": "PEI-LN"}},
+        {"name": "right", "call": "eligible",
+         "input": {"package_code": "PEI-NZ", "resident": {"age": 70, "sex": "male", "tags": ["stroke"]}},
+         "expect": {"ok": null}}
+    ]}"#;
+    let outcomes = golden::run_file(&plugin, "inline.json", file).unwrap();
+    assert!(!outcomes[0].passed());
+    assert_eq!(outcomes[0].actual, serde_json::json!({"ok": "PEI-GW"}));
+    assert!(outcomes[1].passed(), "{:?}", outcomes[1]);
+    let bad =
+        golden::run_file(&plugin, "bad.json", r#"{"cases": [{"name": "x", "call": "fly", "input": 1, "expect": 1}]}"#);
+    assert!(bad.unwrap_err().contains("unknown call `fly`"));
+}
+
+#[test]
+fn a_plugin_of_the_first_world_keeps_answering_and_says_what_it_cannot_do() {
+    let plugin = unruly(Limits::default());
+    assert_eq!(plugin.world, "qianyue:county/county-plugin@0.1.0");
+    assert!(plugin.price(&request("UNRULY-OK", 100, 30, &[])).unwrap().is_ok());
+    assert_eq!(plugin.basic_package(&facts(30, &[])).unwrap(), None);
+    let error = plugin.settle_batch(&[]).unwrap_err();
+    assert!(matches!(error, PluginError::Unsupported { call: "settle-batch", .. }), "{error}");
+    assert!(error.to_string().contains("rebuild it for qianyue:county/county-plugin@1.0.0"), "{error}");
 }
 
 #[test]
@@ -117,39 +175,6 @@ fn answers_that_do_not_add_up_or_go_negative_are_refused() {
 #[test]
 fn bytes_that_are_not_a_component_are_refused_by_name() {
     let host = PluginHost::new(Limits::default()).unwrap();
-    let error = host.load("garbage.wasm", b"not wasm").err().unwrap();
+    let error = host.load("garbage.wasm", b"not wasm", "").err().unwrap();
     assert!(error.to_string().starts_with("`garbage.wasm` is not a usable county plugin"), "{error}");
-}
-
-#[test]
-fn quote_checks_name_the_problem() {
-    let quote = |discount, phf, ins, own| Quote {
-        discount,
-        public_health_fund: phf,
-        insurance_fund: ins,
-        self_pay: own,
-        rule: String::new(),
-    };
-    assert_eq!(check_quote(1000, &quote(600, 100, 100, 200)), Ok(()));
-    assert!(check_quote(1000, &quote(0, 0, 0, 999)).unwrap_err().contains("do not add up"));
-    assert!(check_quote(1000, &quote(0, 0, 1001, -1)).unwrap_err().contains("self-pay is negative"));
-    assert!(check_quote(i64::MAX, &quote(0, i64::MAX, i64::MAX, 0)).is_err(), "overflow is refused, not wrapped");
-}
-
-#[test]
-fn catalogue_checks_catch_bad_bundles() {
-    let package = |code: &str, kind, bundled: Option<&str>| Package {
-        code: code.into(),
-        name: code.into(),
-        kind,
-        target_groups: Tags::new(),
-        bundled_with: bundled.map(Into::into),
-        items: vec![],
-        list_price: 0,
-    };
-    let basic = package("B", PackageKind::Basic, None);
-    assert!(check_catalogue(&[basic.clone(), package("P", PackageKind::Personalised, Some("B"))]).is_ok());
-    assert!(check_catalogue(&[basic.clone(), basic.clone()]).unwrap_err().contains("twice"));
-    assert!(check_catalogue(&[package("P", PackageKind::Personalised, None)]).unwrap_err().contains("names no basic"));
-    assert!(check_catalogue(&[basic, package("P", PackageKind::Personalised, Some("X"))]).unwrap_err().contains("`X`"));
 }

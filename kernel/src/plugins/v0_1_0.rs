@@ -5,8 +5,9 @@
 use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store};
 
+use super::model::{Item, Package, PackageKind, Periods, PluginInfo, PriceRequest, Quote, Refusal};
 use super::sandbox::{self, Limits, Sandbox};
-use super::{CallFailure, Item, Package, PackageKind, PluginInfo, PriceRequest, Quote, Refusal};
+use super::{CallFailure, flags_of, tags_of};
 use crate::residents::{Sex, Tag, Tags};
 
 wasmtime::component::bindgen!({
@@ -42,7 +43,7 @@ impl Runner {
         call: &'static str,
         f: impl FnOnce(&CountyPlugin, &mut Store<Sandbox>) -> wasmtime::Result<R>,
     ) -> Result<R, CallFailure> {
-        let mut store = sandbox::store(&self.engine, &self.limits)
+        let mut store = sandbox::store(&self.engine, &self.limits, WORLD)
             .map_err(|e| CallFailure::Trap { call, message: e.to_string() })?;
         let result = self.pre.instantiate(&mut store).and_then(|plugin| f(&plugin, &mut store));
         result.map_err(|e| sandbox::classify(call, &store, &self.limits, e))
@@ -50,18 +51,17 @@ impl Runner {
 
     pub(super) fn info(&self) -> Result<PluginInfo, CallFailure> {
         let info = self.call("info", |p, s| p.qianyue_county_catalogue().call_info(s))?;
-        Ok(PluginInfo { county_code: info.county_code, county_name: info.county_name, version: info.version })
+        Ok(PluginInfo {
+            county_code: info.county_code,
+            county_name: info.county_name,
+            version: info.version,
+            periods: Periods::ALWAYS,
+        })
     }
 
     pub(super) fn packages(&self) -> Result<Vec<Package>, CallFailure> {
         let packages = self.call("packages", |p, s| p.qianyue_county_catalogue().call_packages(s))?;
         Ok(packages.into_iter().map(package).collect())
-    }
-
-    pub(super) fn price(&self, request: &PriceRequest) -> Result<Result<Quote, Refusal>, CallFailure> {
-        let request = price_request(request);
-        let answer = self.call("price", |p, s| p.qianyue_county_pricing().call_price(s, &request))?;
-        Ok(answer.map(quote).map_err(refusal))
     }
 
     pub(super) fn price_batch(&self, requests: &[PriceRequest]) -> Result<Vec<Result<Quote, Refusal>>, CallFailure> {
@@ -71,34 +71,14 @@ impl Runner {
     }
 }
 
-const TAG_FLAGS: [(Tag, wit::PopulationTags); 16] = [
-    (Tag::Elderly, wit::PopulationTags::ELDERLY),
-    (Tag::Child, wit::PopulationTags::CHILD),
-    (Tag::Kindergarten, wit::PopulationTags::KINDERGARTEN),
-    (Tag::Maternal, wit::PopulationTags::MATERNAL),
-    (Tag::Hypertension, wit::PopulationTags::HYPERTENSION),
-    (Tag::Diabetes, wit::PopulationTags::DIABETES),
-    (Tag::Tuberculosis, wit::PopulationTags::TUBERCULOSIS),
-    (Tag::SevereMentalDisorder, wit::PopulationTags::SEVERE_MENTAL_DISORDER),
-    (Tag::Disabled, wit::PopulationTags::DISABLED),
-    (Tag::Copd, wit::PopulationTags::COPD),
-    (Tag::Stroke, wit::PopulationTags::STROKE),
-    (Tag::Tumour, wit::PopulationTags::TUMOUR),
-    (Tag::RegisteredPoor, wit::PopulationTags::REGISTERED_POOR),
-    (Tag::LiftedOutOfPoverty, wit::PopulationTags::LIFTED_OUT_OF_POVERTY),
-    (Tag::PovertyMonitoring, wit::PopulationTags::POVERTY_MONITORING),
-    (Tag::SpecialFamilyPlanning, wit::PopulationTags::SPECIAL_FAMILY_PLANNING),
-];
+const TAG_FLAGS: [(Tag, wit::PopulationTags); 16] = super::tag_table!(wit::PopulationTags);
 
 fn flags(tags: &Tags) -> wit::PopulationTags {
-    TAG_FLAGS
-        .iter()
-        .filter(|(tag, _)| tags.contains(tag))
-        .fold(wit::PopulationTags::empty(), |all, (_, flag)| all | *flag)
+    flags_of(&TAG_FLAGS, wit::PopulationTags::empty(), tags)
 }
 
 fn tags(flags: wit::PopulationTags) -> Tags {
-    TAG_FLAGS.iter().filter(|(_, flag)| flags.contains(*flag)).map(|(tag, _)| *tag).collect()
+    tags_of(&TAG_FLAGS, |flag| flags.contains(flag))
 }
 
 fn package(p: wit::Package) -> Package {
@@ -114,7 +94,7 @@ fn package(p: wit::Package) -> Package {
         items: p
             .items
             .into_iter()
-            .map(|i| Item { code: i.code, name: i.name, times_per_year: i.times_per_year })
+            .map(|i| Item { code: i.code, name: i.name, times_per_year: i.times_per_year, price_cap: None })
             .collect(),
         list_price: p.list_price,
     }
@@ -138,6 +118,7 @@ fn price_request(r: &PriceRequest) -> wit_pricing::PriceRequest {
 fn quote(q: wit_pricing::Quote) -> Quote {
     Quote {
         discount: q.discount,
+        adjustments: vec![],
         public_health_fund: q.public_health_fund,
         insurance_fund: q.insurance_fund,
         self_pay: q.self_pay,

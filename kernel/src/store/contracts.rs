@@ -37,6 +37,13 @@ impl From<sqlx::Error> for ContractWriteError {
 pub(super) const CONTRACT_COLUMNS: &str = "id, resident_id, household_id, team_id, institution_id, county_code, period, status, \
      signed_on, signed_by, plugin_hash, plugin_version, ended_on, end_reason, renewal_objected, renewed_from, group_id";
 
+/// A contract line's columns after its contract id and position, in the
+/// order [`bind_line`] binds them.
+pub(super) const LINE_COLUMNS: &str = "package_code, package_name, kind, list_price, discount, public_health_fund, \
+     insurance_fund, self_pay, rule, priced_age, priced_tags, adjustments";
+/// How many columns a line has in all.
+const LINE_WIDTH: usize = 14;
+
 impl Store {
     /// Stores a new contract with all its lines and its event, or nothing.
     pub async fn insert_contract(&self, c: &Contract, actor: &str) -> Result<(), ContractWriteError> {
@@ -203,10 +210,9 @@ impl Store {
     }
 
     async fn with_lines(&self, row: &AnyRow) -> Result<Contract, StoreError> {
-        let lines = sqlx::query(
-            "SELECT package_code, package_name, kind, list_price, discount, public_health_fund, insurance_fund,
-             self_pay, rule, priced_age, priced_tags FROM contract_lines WHERE contract_id = $1 ORDER BY position",
-        )
+        let lines = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {LINE_COLUMNS} FROM contract_lines WHERE contract_id = $1 ORDER BY position"
+        )))
         .bind(text(row, "id")?)
         .fetch_all(&self.pool)
         .await?;
@@ -291,11 +297,10 @@ pub(super) async fn insert_contracts(
 pub(super) async fn insert_lines(conn: &mut AnyConnection, contracts: &[Contract]) -> Result<(), ContractWriteError> {
     let lines: Vec<(&Contract, usize, &ContractLine)> =
         contracts.iter().flat_map(|c| c.lines.iter().enumerate().map(move |(i, l)| (c, i, l))).collect();
-    for chunk in lines.chunks(rows_per_statement(13)) {
+    for chunk in lines.chunks(rows_per_statement(LINE_WIDTH)) {
         let sql = format!(
-            "INSERT INTO contract_lines (contract_id, position, package_code, package_name, kind, list_price, discount,
-             public_health_fund, insurance_fund, self_pay, rule, priced_age, priced_tags) VALUES {}",
-            placeholders(chunk.len(), 13, 1)
+            "INSERT INTO contract_lines (contract_id, position, {LINE_COLUMNS}) VALUES {}",
+            placeholders(chunk.len(), LINE_WIDTH, 1)
         );
         let mut query = sqlx::query(bulk_sql(backend_of(conn), &sql));
         for (c, position, line) in chunk {
@@ -306,7 +311,7 @@ pub(super) async fn insert_lines(conn: &mut AnyConnection, contracts: &[Contract
     Ok(())
 }
 
-/// Binds a line's eleven columns after its contract id and position.
+/// Binds a line's twelve columns after its contract id and position.
 pub(super) fn bind_line<'q>(
     query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments>,
     line: &'q ContractLine,
@@ -323,6 +328,7 @@ pub(super) fn bind_line<'q>(
         .bind(&line.quote.rule)
         .bind(i32::from(line.priced_age))
         .bind(tags_to_text(&line.priced_tags))
+        .bind(serde_json::to_string(&line.quote.adjustments).unwrap_or_else(|_| "[]".into()))
 }
 
 /// Counts a resident into a team's panel: the household's doctor must be this
@@ -438,6 +444,7 @@ pub(super) fn line(r: &AnyRow) -> Result<ContractLine, StoreError> {
         list_price: r.try_get("list_price")?,
         quote: Quote {
             discount: r.try_get("discount")?,
+            adjustments: parsed(r, "contract_lines", "adjustments", |t| serde_json::from_str(t).ok())?,
             public_health_fund: r.try_get("public_health_fund")?,
             insurance_fund: r.try_get("insurance_fund")?,
             self_pay: r.try_get("self_pay")?,

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use sqlx::{AnyConnection, Row};
 
-use super::contracts::{CONTRACT_COLUMNS, contract_from_row, insert_lines, line, stream};
+use super::contracts::{CONTRACT_COLUMNS, LINE_COLUMNS, contract_from_row, insert_lines, line, stream};
 use super::events::{self, NewEvent};
 use super::{
     Backend, Store, StoreError, backend_of, bulk_sql, date_text, is_unique_violation, placeholders, rows_per_statement,
@@ -127,8 +127,7 @@ impl Store {
         let mut lines: HashMap<String, Vec<_>> = HashMap::new();
         for chunk in ids.chunks(rows_per_statement(1)) {
             let sql = format!(
-                "SELECT contract_id, package_code, package_name, kind, list_price, discount, public_health_fund,
-                 insurance_fund, self_pay, rule, priced_age, priced_tags FROM contract_lines
+                "SELECT contract_id, {LINE_COLUMNS} FROM contract_lines
                  WHERE contract_id IN {} ORDER BY contract_id, position",
                 placeholders(1, chunk.len(), 1)
             );

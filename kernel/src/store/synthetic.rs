@@ -1,7 +1,7 @@
 //! Set-based seeding for benchmarks and crash tests (see `crate::synthetic`):
 //! a period's contracts for a whole county in four statements.
 
-use super::contracts::bind_line;
+use super::contracts::{LINE_COLUMNS, bind_line};
 use super::{Store, StoreError, date_text};
 use crate::contracts::{ContractLine, Period};
 use crate::org::Team;
@@ -38,13 +38,12 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        let lines = sqlx::query(
-            "INSERT INTO contract_lines (contract_id, position, package_code, package_name, kind, list_price, discount,
-                                         public_health_fund, insurance_fund, self_pay, rule, priced_age, priced_tags)
-             SELECT c.id, 0, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13 FROM contracts c
+        let lines = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO contract_lines (contract_id, position, {LINE_COLUMNS})
+             SELECT c.id, 0, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 FROM contracts c
              WHERE c.team_id = $1 AND c.period = $2 AND c.signed_by = 'synthetic'
-               AND NOT EXISTS (SELECT 1 FROM contract_lines l WHERE l.contract_id = c.id)",
-        );
+               AND NOT EXISTS (SELECT 1 FROM contract_lines l WHERE l.contract_id = c.id)"
+        )));
         bind_line(lines.bind(&team.id).bind(period.year), line).execute(&mut *tx).await?;
         // The household's doctor and the team's load, as signing one by one would have left them.
         sqlx::query("DELETE FROM household_doctors WHERE team_id = $1 AND period = $2")
