@@ -75,3 +75,134 @@ fn plugin_test_refuses_a_file_that_is_not_a_component_in_one_line() {
     assert!(stderr.starts_with(&format!("error: `{}` is not a usable county plugin", bogus.display())), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }
+
+/// An upload body: the bundled Pei component with `config` and the named
+/// golden files of Pei.
+fn upload_body(config: &str, golden: &[&str]) -> serde_json::Value {
+    use base64::Engine as _;
+    let pei = qianyue::bundled::PLUGINS.iter().find(|p| p.name == "pei-county").unwrap();
+    let golden: Vec<_> = golden
+        .iter()
+        .map(|name| {
+            let text = std::fs::read_to_string(Path::new(pei.golden).join(name)).unwrap();
+            serde_json::json!({ "name": name, "text": text })
+        })
+        .collect();
+    serde_json::json!({
+        "component_base64": base64::engine::general_purpose::STANDARD.encode(pei.component),
+        "config": config,
+        "golden": golden,
+    })
+}
+
+/// Pei's configuration with the checkup package at 30% instead of 40%.
+fn cheaper_checkup() -> String {
+    let pei = qianyue::bundled::PLUGINS.iter().find(|p| p.name == "pei-county").unwrap();
+    let mut config: serde_json::Value = serde_json::from_str(pei.config).unwrap();
+    config["checkup_percent"] = 30.into();
+    config.to_string()
+}
+
+/// Upload → refusals → shadow → activate → sign at the new price → reproduce
+/// the old price → roll back → activate again and restart: all through one
+/// running kernel (no restart until the last step), on every database.
+#[tokio::test]
+async fn a_plugin_version_goes_from_upload_to_rollback_without_a_restart() {
+    use common::{Server, databases, request};
+    use serde_json::json;
+    for database in databases().await {
+        let data = tempfile::tempdir().unwrap();
+        let server = Server::start(data.path(), &database, &["--demo"]);
+        let url = |path: &str| format!("{}{path}", server.base);
+        let admin = server.token(&["--role", "county_admin", "--county", "320322"]);
+        let feng_admin = server.token(&["--role", "county_admin", "--county", "320321"]);
+        let region = server.token(&["--role", "regional_admin"]);
+        let doctor = server.token(&["--role", "team_member", "--county", "320322", "--team", "team-anguo-1"]);
+        let sign = |resident: &str| json!({ "resident_id": resident, "team_id": "team-anguo-1", "packages": ["PEI-GW", "PEI-TJ"] });
+        let checkup_self_pay = |contract: &serde_json::Value| contract["lines"][1]["self_pay"].clone();
+        let bundled_hash = request("GET", &url("/v1/counties/320322/packages"), Some(&admin), None).await;
+        let bundled_hash = bundled_hash.ok(200)["plugin_hash"].as_str().unwrap().to_owned();
+
+        let before = request("POST", &url("/v1/contracts"), Some(&doctor), Some(sign("res-pei-005"))).await;
+        let before = before.ok(201).clone();
+        assert_eq!(checkup_self_pay(&before), 8_000, "{}: 40% of 200 yuan", database.name);
+        assert_eq!(before["plugin_hash"], bundled_hash.as_str());
+
+        // Refused uploads store nothing.
+        let plugins = url("/v1/counties/320322/plugins");
+        let failing = upload_body(&cheaper_checkup(), &["pricing.json"]);
+        let detail = request("POST", &plugins, Some(&admin), Some(failing)).await.problem(422).to_owned();
+        assert!(detail.contains("golden case") && detail.contains("pricing.json"), "{detail}");
+        let garbage = json!({ "component_base64": "AGFzbQ==", "config": "{}", "golden": [] });
+        let detail = request("POST", &plugins, Some(&admin), Some(garbage)).await.problem(422).to_owned();
+        assert!(detail.contains("needs its golden cases"), "{detail}");
+        let mut garbage = upload_body("{}", &["catalogue.json"]);
+        garbage["component_base64"] = "AGFzbQEAAAA=".into();
+        let detail = request("POST", &plugins, Some(&admin), Some(garbage)).await.problem(422).to_owned();
+        assert!(detail.starts_with("the plugin version was refused: "), "{detail}");
+        let bad_config = upload_body("{\"checkup_percent\": 140}", &["catalogue.json"]);
+        let detail = request("POST", &plugins, Some(&admin), Some(bad_config)).await.problem(422).to_owned();
+        assert!(detail.contains("refused its configuration"), "{detail}");
+        let elsewhere = upload_body(&cheaper_checkup(), &["catalogue.json"]);
+        let detail = request("POST", &url("/v1/counties/320321/plugins"), Some(&region), Some(elsewhere)).await;
+        assert!(detail.problem(422).contains("plugin of county 320322, not of 320321"), "{detail:?}");
+        let other_county = upload_body(&cheaper_checkup(), &["catalogue.json"]);
+        request("POST", &plugins, Some(&feng_admin), Some(other_county)).await.problem(403);
+        let listed = request("GET", &plugins, Some(&admin), None).await;
+        assert_eq!(listed.ok(200)["versions"].as_array().unwrap().len(), 1, "only the bundled version");
+
+        // A valid upload: another configuration of the same component.
+        let golden = ["catalogue.json", "insurance.json", "incentive.json"];
+        let uploaded = request("POST", &plugins, Some(&admin), Some(upload_body(&cheaper_checkup(), &golden))).await;
+        let uploaded = uploaded.ok(201).clone();
+        let hash = uploaded["version"]["hash"].as_str().unwrap().to_owned();
+        assert_ne!(hash, bundled_hash);
+        assert!(uploaded["golden_cases_passed"].as_u64().unwrap() > 20, "{uploaded:#}");
+        let again = request("POST", &plugins, Some(&admin), Some(upload_body(&cheaper_checkup(), &golden))).await;
+        assert_eq!(again.ok(201)["new"], false, "the same version twice changes nothing");
+
+        // The shadow run shows the one price that would change.
+        let shadow = url(&format!("/v1/counties/320322/plugins/{hash}/shadow"));
+        let shadow = request("POST", &shadow, Some(&admin), None).await.ok(200).clone();
+        assert_eq!((shadow["contracts"].as_u64(), shadow["changed"].as_u64()), (Some(1), Some(1)), "{shadow:#}");
+        let difference = &shadow["differences"][0];
+        assert_eq!(difference["package_code"], "PEI-TJ");
+        assert_eq!(difference["stored"]["quote"]["self_pay"], 8_000);
+        assert_eq!(difference["recomputed"]["quote"]["self_pay"], 6_000);
+
+        // Activated without a restart: the next signing uses it.
+        let activate = url(&format!("/v1/counties/320322/plugins/{hash}/activate"));
+        let body = json!({ "effective_from": "2016-01-01" });
+        let activation = request("POST", &activate, Some(&admin), Some(body.clone())).await;
+        assert_eq!(activation.ok(201)["version_hash"], hash.as_str());
+        let after = request("POST", &url("/v1/contracts"), Some(&doctor), Some(sign("res-pei-006"))).await;
+        let after = after.ok(201).clone();
+        assert_eq!((checkup_self_pay(&after), after["plugin_hash"].as_str()), (6_000.into(), Some(hash.as_str())));
+
+        // The old contract keeps its price, and its version reproduces it exactly.
+        let id = before["id"].as_str().unwrap();
+        let kept = request("GET", &url(&format!("/v1/contracts/{id}")), Some(&admin), None).await;
+        assert_eq!(checkup_self_pay(kept.ok(200)), 8_000);
+        let reproduced = request("POST", &url(&format!("/v1/contracts/{id}/reproduce")), Some(&admin), None).await;
+        let reproduced = reproduced.ok(200);
+        assert_eq!(reproduced["identical"], true, "{reproduced:#}");
+        assert_eq!(reproduced["recomputed_by"], bundled_hash.as_str());
+
+        // Rolled back without a restart; a second rollback has nothing to undo.
+        let rollback = url("/v1/counties/320322/plugins/rollback");
+        let undone = request("POST", &rollback, Some(&admin), Some(json!({ "reason": "wrong percentage" }))).await;
+        assert_eq!(undone.ok(200)["version_hash"], hash.as_str());
+        let catalogue = request("GET", &url("/v1/counties/320322/packages"), Some(&admin), None).await;
+        assert_eq!(catalogue.ok(200)["plugin_hash"], bundled_hash.as_str());
+        request("POST", &rollback, Some(&admin), Some(json!({ "reason": "again" }))).await.problem(404);
+
+        // An activation survives a restart (compiled again from the database).
+        request("POST", &activate, Some(&admin), Some(body)).await.ok(201);
+        drop(server);
+        let server = Server::start(data.path(), &database, &[]);
+        let admin = server.token(&["--role", "county_admin", "--county", "320322"]);
+        let catalogue =
+            request("GET", &format!("{}/v1/counties/320322/packages", server.base), Some(&admin), None).await;
+        assert_eq!(catalogue.ok(200)["plugin_hash"], hash.as_str(), "{}", database.name);
+    }
+}

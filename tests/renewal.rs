@@ -108,7 +108,7 @@ async fn a_run_killed_mid_way_resumes_and_renews_every_contract_exactly_once() {
         let imported = k.import_poverty_list(&regional_admin(), PEI, list.as_bytes(), today, |_| {}).await.unwrap();
         assert_eq!(imported.residents_created, RESIDENTS as u64);
         let team = k.store.team("team-anguo-1").await.unwrap().unwrap();
-        let plugin = k.plugins.for_county(PEI).unwrap();
+        let plugin = k.plugins.for_county(PEI, Y2025.start()).unwrap();
         let line = ContractLine {
             package_code: "PEI-GW".into(),
             package_name: "基础包".into(),

@@ -31,15 +31,15 @@ async fn main() {
     let store = Store::open(&url).await.unwrap();
     let today = qianyue::kernel::today();
     demo::load(&store, today.year()).await.unwrap();
-    let plugins = PluginHost::new(Limits::default()).unwrap();
-    plugins.load_bundled().unwrap();
-    let kernel = Arc::new(Kernel {
+    let kernel = Kernel {
         store,
-        plugins,
+        plugins: Arc::new(PluginHost::new(Limits::default()).unwrap()),
         authz: Authorizer::bundled().unwrap(),
         tokens: TokenKeys::from_secret(&[7; 32]),
         clock: Clock::System,
-    });
+    };
+    kernel.install_bundled_plugins().await.unwrap();
+    let kernel = Arc::new(kernel);
     let region = Principal { subject: "bench".into(), role: Role::RegionalAdmin, county: None, team: None };
     let admin =
         Principal { subject: "bench".into(), role: Role::CountyAdmin, county: Some(demo::PEI.into()), team: None };
@@ -72,7 +72,7 @@ async fn main() {
         capacity_residents: Some(2 * rows as i64),
     };
     let team = kernel.create_team(&admin, demo::PEI, team).await.unwrap();
-    let plugin = kernel.plugins.for_county(demo::PEI).unwrap();
+    let plugin = kernel.plugins.for_county(demo::PEI, today).unwrap();
     let line = ContractLine {
         package_code: "PEI-GW".into(),
         package_name: "基础包".into(),

@@ -258,15 +258,17 @@ impl KernelArgs {
             Some(url) => Store::open(url).await?,
             None => Store::open_data_dir(&self.data.data_dir).await?,
         };
-        let plugins = PluginHost::new(Limits::default())?;
-        for plugin in plugins.load_bundled()? {
+        let plugins = Arc::new(PluginHost::new(Limits::default())?);
+        let kernel = Kernel { store, plugins, authz, tokens: self.data.keys()?, clock: Clock::System };
+        for plugin in kernel.install_bundled_plugins().await? {
             tracing::info!(county = %plugin.info.county_code, version = %plugin.info.version, hash = %plugin.hash, "bundled plugin loaded");
         }
         for path in &self.plugins {
-            let plugin = plugins.load_file(path)?;
+            let plugin = kernel.install_plugin_file(path).await?;
             tracing::info!(county = %plugin.info.county_code, version = %plugin.info.version, hash = %plugin.hash, "plugin loaded");
         }
-        Ok(Kernel { store, plugins, authz, tokens: self.data.keys()?, clock: Clock::System })
+        kernel.load_plugin_activations().await?;
+        Ok(kernel)
     }
 }
 
@@ -366,12 +368,28 @@ async fn serve_async(serve: Serve) -> anyhow::Result<()> {
         tracing::info!("demo region loaded");
     }
     let kernel = Arc::new(kernel);
+    tokio::spawn(follow_plugin_activations(kernel.clone()));
 
     let listener = tokio::net::TcpListener::bind(serve.listen).await?;
     // Tests and scripts read this line to find the port.
     println!("listening on http://{}", listener.local_addr()?);
     axum::serve(listener, api::router(kernel)).with_graceful_shutdown(shutdown()).await?;
     Ok(())
+}
+
+/// How often a kernel reloads the plugin activations, so that replicas
+/// sharing a PostgreSQL database follow each other's activations and rollbacks.
+const PLUGIN_REFRESH: std::time::Duration = std::time::Duration::from_secs(10);
+
+async fn follow_plugin_activations(kernel: Arc<Kernel>) {
+    let mut ticks = tokio::time::interval(PLUGIN_REFRESH);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Err(e) = kernel.load_plugin_activations().await {
+            tracing::warn!(error = %e, "could not reload the plugin activations");
+        }
+    }
 }
 
 async fn shutdown() {

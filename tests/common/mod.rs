@@ -195,18 +195,19 @@ pub async fn kernel_on(
     use qianyue::plugins::{Limits, PluginHost};
     let store = qianyue::store::Store::open(&database.store_url(data_dir)).await.unwrap();
     qianyue::demo::load(&store, clock.today().year()).await.unwrap();
-    let plugins = PluginHost::new(Limits::default()).unwrap();
-    plugins.load_bundled().unwrap();
-    for path in extra_plugins {
-        plugins.load_file(path).unwrap();
-    }
-    std::sync::Arc::new(qianyue::Kernel {
+    let kernel = qianyue::Kernel {
         store,
-        plugins,
+        plugins: std::sync::Arc::new(PluginHost::new(Limits::default()).unwrap()),
         authz: qianyue::authz::Authorizer::bundled().unwrap(),
         tokens: qianyue::tokens::TokenKeys::from_secret(&[42; 32]),
         clock,
-    })
+    };
+    kernel.install_bundled_plugins().await.unwrap();
+    for path in extra_plugins {
+        kernel.install_plugin_file(path).await.unwrap();
+    }
+    kernel.load_plugin_activations().await.unwrap();
+    std::sync::Arc::new(kernel)
 }
 
 pub fn member(county: &str, team: &str) -> qianyue::authz::Principal {

@@ -95,6 +95,9 @@ impl From<KernelError> for ApiError {
             KernelError::Team(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "team-rule", detail),
             KernelError::DuplicateId(_) => ApiError::new(StatusCode::CONFLICT, "duplicate-id", detail),
             KernelError::Invalid(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", detail),
+            KernelError::PluginRejected(_) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "plugin-rejected", detail)
+            }
             KernelError::Plugin(e) => e.into(),
             KernelError::Store(e) => ApiError::internal(&e),
         }

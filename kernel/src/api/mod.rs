@@ -9,6 +9,7 @@ mod error;
 mod extract;
 mod idempotency;
 mod org;
+mod plugins;
 mod residents;
 
 use std::sync::Arc;
@@ -60,6 +61,7 @@ pub fn router(kernel: Arc<Kernel>) -> axum::Router {
         .merge(org::routes())
         .merge(residents::routes())
         .merge(contracts::routes())
+        .merge(plugins::routes())
         .split_for_parts();
     let openapi = Arc::new(openapi);
     router

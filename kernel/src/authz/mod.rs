@@ -70,6 +70,7 @@ pub enum Action {
     ReadPersonalData,
     ImportResidents,
     RenewContracts,
+    ManagePlugins,
 }
 
 impl Action {
@@ -91,6 +92,7 @@ impl Action {
             Action::ReadPersonalData => "ReadPersonalData",
             Action::ImportResidents => "ImportResidents",
             Action::RenewContracts => "RenewContracts",
+            Action::ManagePlugins => "ManagePlugins",
         }
     }
 }

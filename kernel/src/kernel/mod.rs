@@ -7,9 +7,11 @@
 //! HTTP: errors are typed here and mapped to status codes in `api`.
 
 mod import;
+mod plugins;
 mod renewal;
 
 pub use import::ImportReport;
+pub use plugins::{GoldenUpload, LinePrice, Repriced, Reproduction, SHADOW_LISTED, ShadowReport, UploadReport};
 pub use renewal::{RenewalProgress, RenewalReport};
 
 use std::sync::Arc;
@@ -52,6 +54,9 @@ pub enum KernelError {
     Invalid(String),
     #[error(transparent)]
     Plugin(#[from] PluginError),
+    /// An uploaded plugin version is not one: nothing was stored.
+    #[error("the plugin version was refused: {0}")]
+    PluginRejected(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -147,7 +152,7 @@ pub struct Catalogue {
 /// The running kernel's shared parts.
 pub struct Kernel {
     pub store: Store,
-    pub plugins: PluginHost,
+    pub plugins: Arc<PluginHost>,
     pub authz: Authorizer,
     pub tokens: TokenKeys,
     pub clock: Clock,
@@ -204,7 +209,7 @@ impl Kernel {
 
     pub async fn catalogue(&self, who: &Principal, county: &str) -> Result<Catalogue, KernelError> {
         self.county_for(who, Action::ViewCatalogue, county).await?;
-        let plugin = self.plugins.for_county(county)?;
+        let plugin = self.plugins.for_county(county, self.clock.today())?;
         Ok(Catalogue {
             plugin: plugin.info.clone(),
             plugin_hash: plugin.hash.clone(),
@@ -302,9 +307,9 @@ impl Kernel {
             .into());
         }
 
-        let plugin = self.plugins.for_county(&resident.county_code)?;
-        let chosen = contracts::choose_packages(&plugin.catalogue, &resident.county_code, &request.packages)?;
         let signed_on = self.clock.today();
+        let plugin = self.plugins.for_county(&resident.county_code, signed_on)?;
+        let chosen = contracts::choose_packages(&plugin.catalogue, &resident.county_code, &request.packages)?;
         let facts =
             ResidentFacts { age: resident.age_on(signed_on), sex: resident.sex(), tags: resident.tags_on(signed_on) };
         let requests: Vec<PriceRequest> = chosen

@@ -21,7 +21,7 @@ pub const MAX_CHUNK: u32 = 5000;
 
 /// Quotes per plugin call: a simple quote costs the Pei plugin ~2,650 fuel,
 /// so a thousand use a quarter of a call's 10 million.
-const PRICE_BATCH: usize = 1000;
+pub(super) const PRICE_BATCH: usize = 1000;
 
 /// How far a renewal has come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,7 +73,8 @@ impl Kernel {
                 from.end()
             )));
         }
-        let plugin = self.plugins.for_county(county)?;
+        // The renewals start the next period: the plugin of that day prices them.
+        let plugin = self.plugins.for_county(county, from.next().start())?;
         let chunk = chunk.clamp(1, MAX_CHUNK);
         let run = self.store.start_renewal(county, from).await?;
         let earlier = run.renewed + run.not_renewed;

@@ -28,6 +28,8 @@ use wasmtime::component::{Component, Linker};
 pub use model::*;
 pub use sandbox::Limits;
 
+use time::Date;
+
 use crate::residents::{Tag, Tags};
 
 /// The published worlds this kernel loads, oldest first.
@@ -62,11 +64,16 @@ enum Runner {
     V1_0(v1_0_0::Runner),
 }
 
-/// One compiled, validated plugin version with its configuration.
+/// One compiled, validated plugin version: a component with its county's
+/// configuration document.
 pub struct Plugin {
     pub info: PluginInfo,
-    /// Lower-case hex SHA-256 of the component bytes: the version's identity.
+    /// The version's identity, recorded with every price it makes: SHA-256
+    /// over the component's hash and the configuration (see [`version_hash`]).
     pub hash: String,
+    /// Lower-case hex SHA-256 of the component's bytes.
+    pub component: String,
+    pub config: String,
     /// The world the component was built for, e.g. `qianyue:county/county-plugin@1.0.0`.
     pub world: &'static str,
     pub catalogue: Vec<Package>,
@@ -188,12 +195,30 @@ impl Plugin {
     }
 }
 
-/// Every loaded plugin, one active version per county.
+/// A version's identity: the same component with another configuration is
+/// another version, because it may price differently.
+pub fn version_hash(component_sha256: &str, config: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(component_sha256.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(config.as_bytes());
+    hex::encode(hasher.finalize())
+}
+
+/// A county's plugins in the order they were decided, each from its day on.
+pub type Schedule = Vec<(Date, Arc<Plugin>)>;
+
+/// Every compiled plugin, and which one each county uses on which day.
 pub struct PluginHost {
     engine: Engine,
     linker: Linker<sandbox::Sandbox>,
     limits: Limits,
-    by_county: RwLock<HashMap<String, Arc<Plugin>>>,
+    /// Per county, in the order they were decided: the plugin every day uses
+    /// unless a later entry's day has come. The first entry (from
+    /// `Date::MIN`) is the county's base plugin, bundled or given at start.
+    schedules: RwLock<HashMap<String, Schedule>>,
+    /// Compiled versions by hash, so that no version is compiled twice.
+    compiled: RwLock<HashMap<String, Arc<Plugin>>>,
 }
 
 impl PluginHost {
@@ -202,7 +227,7 @@ impl PluginHost {
         let engine = sandbox::engine().map_err(host_error)?;
         let linker = sandbox::linker(&engine).map_err(host_error)?;
         sandbox::start_epoch_ticker(&engine);
-        Ok(PluginHost { engine, linker, limits, by_county: RwLock::default() })
+        Ok(PluginHost { engine, linker, limits, schedules: RwLock::default(), compiled: RwLock::default() })
     }
 
     /// Compiles and validates a component with its county's configuration
@@ -233,47 +258,76 @@ impl PluginHost {
         }
         .map_err(|f| invalid(f.into_error(&info.county_code).to_string()))?;
         checks::catalogue(&catalogue).map_err(invalid)?;
-        Ok(Plugin { info, hash: hex::encode(Sha256::digest(bytes)), world, catalogue, runner })
+        let component = hex::encode(Sha256::digest(bytes));
+        let hash = version_hash(&component, config);
+        Ok(Plugin { info, hash, component, config: config.to_owned(), world, catalogue, runner })
     }
 
-    /// Compiles a component and makes it its county's plugin.
-    pub fn load(&self, source_name: &str, bytes: &[u8], config: &str) -> Result<Arc<Plugin>, PluginError> {
+    /// The compiled version `hash`, compiling it from `bytes` the first time.
+    pub fn version(&self, source_name: &str, bytes: &[u8], config: &str) -> Result<Arc<Plugin>, PluginError> {
+        let hash = version_hash(&hex::encode(Sha256::digest(bytes)), config);
+        if let Some(plugin) = self.compiled_version(&hash)? {
+            return Ok(plugin);
+        }
         let plugin = Arc::new(self.compile(source_name, bytes, config)?);
-        self.by_county
-            .write()
-            .map_err(|_| PluginError::Host("plugin table poisoned".into()))?
-            .insert(plugin.info.county_code.clone(), plugin.clone());
+        self.compiled.write().map_err(poisoned)?.insert(hash, plugin.clone());
         Ok(plugin)
     }
 
-    /// Loads the plugins built into the kernel (`plugins/` of its source tree).
-    pub fn load_bundled(&self) -> Result<Vec<Arc<Plugin>>, PluginError> {
-        crate::bundled::PLUGINS.iter().map(|p| self.load(p.name, p.component, p.config)).collect()
+    /// A version compiled earlier, if it was.
+    pub fn compiled_version(&self, hash: &str) -> Result<Option<Arc<Plugin>>, PluginError> {
+        Ok(self.compiled.read().map_err(poisoned)?.get(hash).cloned())
     }
 
-    /// Loads a component file, with the configuration document beside it
-    /// (`x.wasm` is configured by `x.json`) or none when there is no such file.
-    pub fn load_file(&self, path: &std::path::Path) -> Result<Arc<Plugin>, PluginError> {
-        let name = path.display().to_string();
-        let unreadable = |e: std::io::Error| PluginError::Invalid { source_name: name.clone(), message: e.to_string() };
-        let bytes = std::fs::read(path).map_err(unreadable)?;
-        let config = match std::fs::read_to_string(path.with_extension("json")) {
-            Ok(config) => config,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(unreadable(e)),
-        };
-        self.load(&name, &bytes, &config)
+    /// Compiles a component and makes it its county's base plugin, used on
+    /// every day no activation covers.
+    pub fn load(&self, source_name: &str, bytes: &[u8], config: &str) -> Result<Arc<Plugin>, PluginError> {
+        let plugin = self.version(source_name, bytes, config)?;
+        self.set_base(plugin.clone())?;
+        Ok(plugin)
     }
 
-    /// The active plugin of a county.
-    pub fn for_county(&self, county_code: &str) -> Result<Arc<Plugin>, PluginError> {
-        self.by_county
+    /// Makes `plugin` its county's base plugin, keeping the activations.
+    pub fn set_base(&self, plugin: Arc<Plugin>) -> Result<(), PluginError> {
+        let mut schedules = self.schedules.write().map_err(poisoned)?;
+        let schedule = schedules.entry(plugin.info.county_code.clone()).or_default();
+        match schedule.first_mut() {
+            Some((Date::MIN, base)) => *base = plugin,
+            _ => schedule.insert(0, (Date::MIN, plugin)),
+        }
+        Ok(())
+    }
+
+    /// Replaces every county's activations (its schedule after the base
+    /// plugin), oldest decision first; counties missing from `activations`
+    /// keep only their base plugin.
+    pub fn set_activations(
+        &self,
+        mut activations: HashMap<String, Schedule>,
+    ) -> Result<(), PluginError> {
+        let mut schedules = self.schedules.write().map_err(poisoned)?;
+        for (county, schedule) in schedules.iter_mut() {
+            schedule.retain(|(from, _)| *from == Date::MIN);
+            schedule.extend(activations.remove(county).unwrap_or_default());
+        }
+        schedules.extend(activations);
+        Ok(())
+    }
+
+    /// The plugin a county uses on `day`: the latest decision whose day has come.
+    pub fn for_county(&self, county_code: &str, day: Date) -> Result<Arc<Plugin>, PluginError> {
+        self.schedules
             .read()
-            .map_err(|_| PluginError::Host("plugin table poisoned".into()))?
+            .map_err(poisoned)?
             .get(county_code)
-            .cloned()
+            .and_then(|schedule| schedule.iter().rev().find(|(from, _)| *from <= day))
+            .map(|(_, plugin)| plugin.clone())
             .ok_or_else(|| PluginError::NoPlugin(county_code.to_owned()))
     }
+}
+
+fn poisoned<T>(_: T) -> PluginError {
+    PluginError::Host("plugin table poisoned".into())
 }
 
 /// Which published world a component was built for, read from the

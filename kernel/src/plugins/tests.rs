@@ -2,6 +2,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::residents::{Sex, Tag};
+use time::Date;
 
 const UNRULY: &str = env!("QIANYUE_FIXTURE_UNRULY");
 
@@ -47,8 +48,8 @@ fn the_bundled_pei_plugin_loads_with_its_catalogue() {
     let basic: Vec<_> = plugin.catalogue.iter().filter(|p| p.kind == PackageKind::Basic).collect();
     assert_eq!(basic.len(), 1, "Pei has one basic package");
     assert_eq!(plugin.catalogue.len(), 8, "7 package types plus stroke rehabilitation");
-    assert!(Arc::ptr_eq(&host.for_county("320322").unwrap(), &plugin));
-    assert!(matches!(host.for_county("999999"), Err(PluginError::NoPlugin(_))));
+    assert!(Arc::ptr_eq(&host.for_county("320322", Date::MIN).unwrap(), &plugin));
+    assert!(matches!(host.for_county("999999", Date::MAX), Err(PluginError::NoPlugin(_))));
 }
 
 #[test]
@@ -81,7 +82,7 @@ fn a_configuration_the_plugin_refuses_refuses_the_load_with_its_message() {
         error.to_string().starts_with("`pei.wasm` is not a usable county plugin: it refused its configuration: "),
         "{error}"
     );
-    assert!(matches!(host.for_county("320322"), Err(PluginError::NoPlugin(_))), "nothing was loaded");
+    assert!(matches!(host.for_county("320322", Date::MAX), Err(PluginError::NoPlugin(_))), "nothing was loaded");
 }
 
 #[test]
@@ -177,4 +178,45 @@ fn bytes_that_are_not_a_component_are_refused_by_name() {
     let host = PluginHost::new(Limits::default()).unwrap();
     let error = host.load("garbage.wasm", b"not wasm", "").err().unwrap();
     assert!(error.to_string().starts_with("`garbage.wasm` is not a usable county plugin"), "{error}");
+}
+
+/// Pei's configuration with the checkup package at `percent` of list price.
+fn pei_config_with_checkup_at(percent: u32) -> String {
+    let mut config: serde_json::Value = serde_json::from_str(bundled_pei().config).unwrap();
+    config["checkup_percent"] = percent.into();
+    config.to_string()
+}
+
+#[test]
+fn a_county_changes_a_number_by_configuration_and_gets_another_version() {
+    let host = PluginHost::new(Limits::default()).unwrap();
+    let base = pei(&host);
+    let pei = bundled_pei();
+    let cheaper = host.version("pei", pei.component, &pei_config_with_checkup_at(30)).unwrap();
+    assert_eq!(cheaper.component, base.component, "the same code");
+    assert_ne!(cheaper.hash, base.hash, "another version");
+    let quote = cheaper.price(&listed(&cheaper, "PEI-TJ", 40, &[])).unwrap().unwrap();
+    assert_eq!(quote.self_pay, 6_000);
+    assert!(Arc::ptr_eq(&host.version("pei", pei.component, &pei_config_with_checkup_at(30)).unwrap(), &cheaper));
+}
+
+#[test]
+fn a_county_uses_the_latest_decision_whose_day_has_come() {
+    let host = PluginHost::new(Limits::default()).unwrap();
+    let base = pei(&host);
+    let pei = bundled_pei();
+    let v30 = host.version("pei", pei.component, &pei_config_with_checkup_at(30)).unwrap();
+    let v50 = host.version("pei", pei.component, &pei_config_with_checkup_at(50)).unwrap();
+    let day = |y, m, d| Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), d).unwrap();
+    let schedule = |entries: Vec<(Date, Arc<Plugin>)>| HashMap::from([("320322".to_owned(), entries)]);
+    host.set_activations(schedule(vec![(day(2027, 1, 1), v30.clone()), (day(2026, 7, 1), v50.clone())])).unwrap();
+    let on = |date| host.for_county("320322", date).unwrap().hash.clone();
+    assert_eq!(on(day(2026, 6, 30)), base.hash, "before any activation: the base plugin");
+    assert_eq!(on(day(2026, 7, 1)), v50.hash);
+    assert_eq!(on(day(2027, 2, 1)), v50.hash, "the later decision wins once both days have come");
+    host.set_activations(schedule(vec![(day(2027, 1, 1), v30.clone())])).unwrap();
+    assert_eq!(on(day(2026, 8, 1)), base.hash, "a rolled-back decision is gone");
+    assert_eq!(on(day(2027, 1, 1)), v30.hash);
+    host.set_activations(HashMap::new()).unwrap();
+    assert_eq!(on(day(2027, 1, 1)), base.hash, "no activation left: the base plugin");
 }

@@ -14,6 +14,7 @@ mod events;
 mod idempotency;
 mod import;
 mod org;
+mod plugins;
 mod renewal;
 mod residents;
 mod synthetic;
@@ -22,6 +23,7 @@ pub use contracts::ContractWriteError;
 pub use events::Event;
 pub use idempotency::Claim;
 pub use import::ImportedChunk;
+pub use plugins::{StoredActivation, StoredVersion};
 pub use renewal::{RenewalRun, RenewalWriteError};
 pub use residents::InsertResidentError;
 
