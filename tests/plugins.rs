@@ -206,3 +206,56 @@ async fn a_plugin_version_goes_from_upload_to_rollback_without_a_restart() {
         assert_eq!(catalogue.ok(200)["plugin_hash"], hash.as_str(), "{}", database.name);
     }
 }
+
+/// The same lifecycle from the command line, as the region's operator runs it.
+#[tokio::test]
+async fn the_plugin_lifecycle_runs_from_the_command_line() {
+    let database = common::databases().await.remove(0);
+    let data = tempfile::tempdir().unwrap();
+    drop(common::Server::start(data.path(), &database, &["--demo"]));
+    let pei = qianyue::bundled::PLUGINS.iter().find(|p| p.name == "pei-county").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (component, _) = pei_component(dir.path());
+    let config = dir.path().join("config.json");
+    std::fs::write(&config, cheaper_checkup()).unwrap();
+    let golden = dir.path().join("golden");
+    std::fs::create_dir(&golden).unwrap();
+    std::fs::copy(Path::new(pei.golden).join("catalogue.json"), golden.join("catalogue.json")).unwrap();
+    let run = |args: &[&str]| {
+        let out = common::qianyue().args(args).arg("--data-dir").arg(data.path()).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        (out.status.code(), stdout, String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+
+    let (code, stdout, stderr) = run(&[
+        "plugin",
+        "upload",
+        component.to_str().unwrap(),
+        "--county",
+        "320322",
+        "--config",
+        config.to_str().unwrap(),
+        "--golden",
+        golden.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let uploaded: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let hash = uploaded["version"]["hash"].as_str().unwrap().to_owned();
+
+    let (code, _, stderr) = run(&["plugin", "activate", &hash, "--county", "320322", "--from", "2026-13-01"]);
+    assert_eq!(code, Some(2), "clap refuses the date");
+    assert!(stderr.contains("`2026-13-01` is not a date like 2026-11-23"), "{stderr}");
+    let (code, stdout, stderr) = run(&["plugin", "activate", &hash, "--county", "320322", "--from", "2026-01-01"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains(&hash));
+    let (_, stdout, _) = run(&["plugin", "list", "--county", "320322"]);
+    let listed: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(listed["versions"].as_array().unwrap().len(), 2, "bundled and uploaded");
+    assert_eq!(listed["activations"][0]["version_hash"], hash.as_str());
+    let (code, stdout, stderr) = run(&["plugin", "rollback", "--county", "320322", "--reason", "test"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("rolled_back_at"));
+    let (code, _, stderr) = run(&["plugin", "rollback", "--county", "320322", "--reason", "test"]);
+    assert_eq!(code, Some(1));
+    assert_eq!(stderr.trim(), "error: plugin activation in force for county `320322` does not exist");
+}

@@ -1,8 +1,10 @@
 //! `qianyue`: run the kernel, or issue a token for local use.
 
+mod cli;
+
 use std::io::IsTerminal;
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -42,23 +44,7 @@ enum Command {
     Renew(Renew),
     /// County plugins: check a built component against its golden cases.
     #[command(subcommand)]
-    Plugin(PluginCommand),
-}
-
-#[derive(Subcommand)]
-enum PluginCommand {
-    /// Run a component's golden cases (金标准用例) and show every answer that
-    /// differs; exits 1 if any does.
-    Test {
-        /// The built component, e.g. target/wasm32-wasip2/release/my_county.wasm.
-        component: PathBuf,
-        /// The county's configuration document the cases assume.
-        #[arg(long, default_value = "config.json")]
-        config: PathBuf,
-        /// The folder of golden case files (*.json).
-        #[arg(long, default_value = "golden")]
-        golden: PathBuf,
-    },
+    Plugin(cli::plugin::PluginCommand),
 }
 
 /// Where the kernel's data is and which rules apply: shared by every command
@@ -91,8 +77,8 @@ enum ImportCommand {
         #[arg(long)]
         county: String,
         /// The date the list states the poverty statuses as of (default: today).
-        #[arg(long)]
-        recorded_on: Option<String>,
+        #[arg(long, value_parser = iso_date)]
+        recorded_on: Option<time::Date>,
         #[command(flatten)]
         kernel: KernelArgs,
     },
@@ -184,7 +170,7 @@ fn main() -> ExitCode {
             run_job(import_residents(file, county, recorded_on, kernel))
         }
         Command::Renew(renew) => run_job(renew_contracts(renew)),
-        Command::Plugin(PluginCommand::Test { component, config, golden }) => test_plugin(&component, &config, &golden),
+        Command::Plugin(command) => cli::plugin::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -193,31 +179,6 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
-}
-
-fn test_plugin(component: &Path, config: &Path, golden: &Path) -> anyhow::Result<()> {
-    let read_error = |path: &Path, e: std::io::Error| anyhow::anyhow!("cannot read `{}`: {e}", path.display());
-    let bytes = std::fs::read(component).map_err(|e| read_error(component, e))?;
-    let config = std::fs::read_to_string(config).map_err(|e| read_error(config, e))?;
-    let host = PluginHost::new(Limits::default())?;
-    let plugin = host.compile(&component.display().to_string(), &bytes, &config)?;
-    let outcomes = qianyue::plugins::golden::run_dir(&plugin, golden)?;
-    let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed()).collect();
-    for o in &failed {
-        println!("FAIL {}: {}\n  expected {}\n  actual   {}", o.file, o.case, o.expected, o.actual);
-    }
-    let info = &plugin.info;
-    println!(
-        "{} golden cases of {} {} ({}, sha256 {}): {} passed, {} failed",
-        outcomes.len(),
-        info.county_code,
-        info.version,
-        plugin.world,
-        plugin.hash,
-        outcomes.len() - failed.len(),
-        failed.len()
-    );
-    if failed.is_empty() { Ok(()) } else { anyhow::bail!("{} golden cases failed", failed.len()) }
 }
 
 fn issue_token(
@@ -272,6 +233,12 @@ impl KernelArgs {
     }
 }
 
+/// A `YYYY-MM-DD` argument.
+fn iso_date(text: &str) -> Result<time::Date, String> {
+    time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| format!("`{text}` is not a date like 2026-11-23"))
+}
+
 /// Runs a command-line job on a runtime of its own.
 fn run_job(job: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
     tokio::runtime::Runtime::new()?.block_on(job)
@@ -296,14 +263,10 @@ fn progress_bar(length: u64, template: &str) -> ProgressBar {
 async fn import_residents(
     file: PathBuf,
     county: String,
-    recorded_on: Option<String>,
+    recorded_on: Option<time::Date>,
     args: KernelArgs,
 ) -> anyhow::Result<()> {
-    let recorded_on = match recorded_on {
-        Some(text) => time::Date::parse(&text, time::macros::format_description!("[year]-[month]-[day]"))
-            .map_err(|_| anyhow::anyhow!("--recorded-on must be a date like 2026-11-23"))?,
-        None => qianyue::kernel::today(),
-    };
+    let recorded_on = recorded_on.unwrap_or_else(qianyue::kernel::today);
     let source = std::fs::File::open(&file).map_err(|e| anyhow::anyhow!("cannot open `{}`: {e}", file.display()))?;
     let length = source.metadata().map(|m| m.len()).unwrap_or(0);
     let kernel = args.open().await?;

@@ -19,9 +19,11 @@ use crate::store::RenewalWriteError;
 /// Contracts per transaction at the most.
 pub const MAX_CHUNK: u32 = 5000;
 
-/// Quotes per plugin call: a simple quote costs the Pei plugin ~2,650 fuel,
-/// so a thousand use a quarter of a call's 10 million.
-pub(super) const PRICE_BATCH: usize = 1000;
+/// Quotes per plugin call. A batch gets a call's fuel and time per request
+/// (`Limits::for_items`), so this bounds how long a runaway batch can hold
+/// a thread (100 × 50 ms) while keeping the per-call cost of a fresh,
+/// configured instance small beside the quotes.
+pub(super) const PRICE_BATCH: usize = 100;
 
 /// How far a renewal has come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,7 +177,6 @@ impl Kernel {
         }
         let (requests, quotes) = {
             let plugin = Arc::clone(plugin);
-            // Each call has its own fuel: a batch of PRICE_BATCH quotes stays well inside it.
             tokio::task::spawn_blocking(move || -> Result<(Vec<PriceRequest>, Vec<_>), PluginError> {
                 let mut quotes = Vec::with_capacity(requests.len());
                 for batch in requests.chunks(PRICE_BATCH) {

@@ -60,24 +60,35 @@ impl Outcome {
     }
 }
 
-/// Runs every `*.json` file of `dir`, in name order, against `plugin`.
-pub fn run_dir(plugin: &Plugin, dir: &Path) -> Result<Vec<Outcome>, GoldenError> {
+/// Reads every `*.json` file of `dir`, in name order: (file name, text).
+pub fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, GoldenError> {
     let unreadable =
         |path: &Path, e: std::io::Error| GoldenError::Unreadable { path: path.into(), message: e.to_string() };
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| unreadable(dir, e))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
         .collect();
-    files.sort();
-    if files.is_empty() {
+    paths.sort();
+    if paths.is_empty() {
         return Err(GoldenError::Empty(dir.into()));
     }
+    paths
+        .into_iter()
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).map_err(|e| unreadable(&path, e))?;
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            Ok((name, text))
+        })
+        .collect()
+}
+
+/// Runs every golden file of `dir` against `plugin`.
+pub fn run_dir(plugin: &Plugin, dir: &Path) -> Result<Vec<Outcome>, GoldenError> {
     let mut outcomes = Vec::new();
-    for path in files {
-        let text = std::fs::read_to_string(&path).map_err(|e| unreadable(&path, e))?;
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        outcomes.extend(run_file(plugin, &name, &text).map_err(|message| GoldenError::Malformed { path, message })?);
+    for (name, text) in read_dir(dir)? {
+        let malformed = |message| GoldenError::Malformed { path: dir.join(&name), message };
+        outcomes.extend(run_file(plugin, &name, &text).map_err(malformed)?);
     }
     Ok(outcomes)
 }

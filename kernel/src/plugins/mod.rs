@@ -301,10 +301,7 @@ impl PluginHost {
     /// Replaces every county's activations (its schedule after the base
     /// plugin), oldest decision first; counties missing from `activations`
     /// keep only their base plugin.
-    pub fn set_activations(
-        &self,
-        mut activations: HashMap<String, Schedule>,
-    ) -> Result<(), PluginError> {
+    pub fn set_activations(&self, mut activations: HashMap<String, Schedule>) -> Result<(), PluginError> {
         let mut schedules = self.schedules.write().map_err(poisoned)?;
         for (county, schedule) in schedules.iter_mut() {
             schedule.retain(|(from, _)| *from == Date::MIN);

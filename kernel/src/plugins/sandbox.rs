@@ -43,6 +43,19 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// The bounds of a call answering `items` requests: a batch may use what
+    /// as many single calls could, and no more.
+    pub fn for_items(&self, items: usize) -> Limits {
+        let items = u32::try_from(items.max(1)).unwrap_or(u32::MAX);
+        Limits {
+            fuel: self.fuel.saturating_mul(u64::from(items)),
+            memory_bytes: self.memory_bytes,
+            deadline: self.deadline.saturating_mul(items),
+        }
+    }
+}
+
 pub(super) fn engine() -> wasmtime::Result<Engine> {
     let mut config = Config::new();
     config.consume_fuel(true).epoch_interruption(true).wasm_component_model(true);

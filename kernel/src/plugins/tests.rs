@@ -220,3 +220,12 @@ fn a_county_uses_the_latest_decision_whose_day_has_come() {
     host.set_activations(HashMap::new()).unwrap();
     assert_eq!(on(day(2027, 1, 1)), base.hash, "no activation left: the base plugin");
 }
+
+#[test]
+fn a_batch_may_use_what_as_many_single_calls_could() {
+    let limits = Limits::default();
+    let batch = limits.for_items(100);
+    assert_eq!((batch.fuel, batch.deadline, batch.memory_bytes), (1_000_000_000, Duration::from_secs(5), 16 << 20));
+    assert_eq!(limits.for_items(0).fuel, limits.fuel, "an empty batch is one call");
+    assert_eq!(Limits { fuel: u64::MAX, ..limits }.for_items(2).fuel, u64::MAX, "saturates");
+}

@@ -41,16 +41,18 @@ impl Runner {
     fn call<R>(
         &self,
         call: &'static str,
+        items: usize,
         f: impl FnOnce(&CountyPlugin, &mut Store<Sandbox>) -> wasmtime::Result<R>,
     ) -> Result<R, CallFailure> {
-        let mut store = sandbox::store(&self.engine, &self.limits, WORLD)
+        let limits = self.limits.for_items(items);
+        let mut store = sandbox::store(&self.engine, &limits, WORLD)
             .map_err(|e| CallFailure::Trap { call, message: e.to_string() })?;
         let result = self.pre.instantiate(&mut store).and_then(|plugin| f(&plugin, &mut store));
-        result.map_err(|e| sandbox::classify(call, &store, &self.limits, e))
+        result.map_err(|e| sandbox::classify(call, &store, &limits, e))
     }
 
     pub(super) fn info(&self) -> Result<PluginInfo, CallFailure> {
-        let info = self.call("info", |p, s| p.qianyue_county_catalogue().call_info(s))?;
+        let info = self.call("info", 1, |p, s| p.qianyue_county_catalogue().call_info(s))?;
         Ok(PluginInfo {
             county_code: info.county_code,
             county_name: info.county_name,
@@ -60,13 +62,14 @@ impl Runner {
     }
 
     pub(super) fn packages(&self) -> Result<Vec<Package>, CallFailure> {
-        let packages = self.call("packages", |p, s| p.qianyue_county_catalogue().call_packages(s))?;
+        let packages = self.call("packages", 1, |p, s| p.qianyue_county_catalogue().call_packages(s))?;
         Ok(packages.into_iter().map(package).collect())
     }
 
     pub(super) fn price_batch(&self, requests: &[PriceRequest]) -> Result<Vec<Result<Quote, Refusal>>, CallFailure> {
         let requests: Vec<_> = requests.iter().map(price_request).collect();
-        let answers = self.call("price-batch", |p, s| p.qianyue_county_pricing().call_price_batch(s, &requests))?;
+        let answers =
+            self.call("price-batch", requests.len(), |p, s| p.qianyue_county_pricing().call_price_batch(s, &requests))?;
         Ok(answers.into_iter().map(|a| a.map(quote).map_err(refusal)).collect())
     }
 }

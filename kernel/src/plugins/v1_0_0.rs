@@ -98,9 +98,11 @@ impl Runner {
     fn call<R>(
         &self,
         call: &'static str,
+        items: usize,
         f: impl FnOnce(&CountyPlugin, &mut Store<Sandbox>) -> wasmtime::Result<R>,
     ) -> Result<Result<R, String>, CallFailure> {
-        let mut store = sandbox::store(&self.engine, &self.limits, &self.label)
+        let limits = self.limits.for_items(items);
+        let mut store = sandbox::store(&self.engine, &limits, &self.label)
             .map_err(|e| CallFailure::Trap { call, message: e.to_string() })?;
         let result = self.pre.instantiate(&mut store).and_then(|plugin| {
             match plugin.qianyue_county_setup().call_configure(&mut store, &self.config)? {
@@ -108,7 +110,7 @@ impl Runner {
                 Err(message) => Ok(Err(message)),
             }
         });
-        result.map_err(|e| sandbox::classify(call, &store, &self.limits, e))
+        result.map_err(|e| sandbox::classify(call, &store, &limits, e))
     }
 
     /// A call whose configuration was refused fails like a crash: the
@@ -116,9 +118,10 @@ impl Runner {
     fn configured<R>(
         &self,
         call: &'static str,
+        items: usize,
         f: impl FnOnce(&CountyPlugin, &mut Store<Sandbox>) -> wasmtime::Result<R>,
     ) -> Result<R, CallFailure> {
-        self.call(call, f)?.map_err(|message| CallFailure::Trap {
+        self.call(call, items, f)?.map_err(|message| CallFailure::Trap {
             call,
             message: format!("the plugin refused its configuration: {message}"),
         })
@@ -143,18 +146,18 @@ impl Runner {
     /// Offers the configuration document; `Err` carries the plugin's reason
     /// for refusing it.
     pub(super) fn configure(&self) -> Result<Result<(), String>, CallFailure> {
-        self.call("configure", |_, _| Ok(()))
+        self.call("configure", 1, |_, _| Ok(()))
     }
 
     pub(super) fn packages(&self) -> Result<Vec<Package>, CallFailure> {
-        let packages = self.configured("packages", |p, s| p.qianyue_county_catalogue().call_packages(s))?;
+        let packages = self.configured("packages", 1, |p, s| p.qianyue_county_catalogue().call_packages(s))?;
         Ok(packages.into_iter().map(package).collect())
     }
 
     pub(super) fn basic_package(&self, r: &ResidentFacts) -> Result<Result<String, Refusal>, CallFailure> {
         let facts = resident(r);
         let answer =
-            self.configured("basic-package", |p, s| p.qianyue_county_catalogue().call_basic_package(s, facts))?;
+            self.configured("basic-package", 1, |p, s| p.qianyue_county_catalogue().call_basic_package(s, facts))?;
         Ok(answer.map_err(refusal))
     }
 
@@ -166,22 +169,25 @@ impl Runner {
                 resident: resident(&r.resident),
             })
             .collect();
-        let answers =
-            self.configured("eligible-batch", |p, s| p.qianyue_county_catalogue().call_eligible_batch(s, &requests))?;
+        let answers = self.configured("eligible-batch", requests.len(), |p, s| {
+            p.qianyue_county_catalogue().call_eligible_batch(s, &requests)
+        })?;
         Ok(answers.into_iter().map(|a| a.map_err(refusal)).collect())
     }
 
     pub(super) fn price_batch(&self, requests: &[PriceRequest]) -> Result<Vec<Result<Priced, Refusal>>, CallFailure> {
         let requests: Vec<_> = requests.iter().map(price_request).collect();
-        let answers =
-            self.configured("price-batch", |p, s| p.qianyue_county_pricing().call_price_batch(s, &requests))?;
+        let answers = self.configured("price-batch", requests.len(), |p, s| {
+            p.qianyue_county_pricing().call_price_batch(s, &requests)
+        })?;
         Ok(answers.into_iter().map(|a| a.map(quote).map_err(refusal)).collect())
     }
 
     pub(super) fn adjudicate_batch(&self, claims: &[Claim]) -> Result<Vec<Result<Adjudication, Refusal>>, CallFailure> {
         let claims: Vec<_> = claims.iter().map(claim).collect();
-        let answers =
-            self.configured("adjudicate-batch", |p, s| p.qianyue_county_insurance().call_adjudicate_batch(s, &claims))?;
+        let answers = self.configured("adjudicate-batch", claims.len(), |p, s| {
+            p.qianyue_county_insurance().call_adjudicate_batch(s, &claims)
+        })?;
         Ok(answers.into_iter().map(|a| a.map(adjudication).map_err(refusal)).collect())
     }
 
@@ -190,8 +196,9 @@ impl Runner {
         activities: &[TeamActivity],
     ) -> Result<Vec<Result<Settlement, Refusal>>, CallFailure> {
         let activities: Vec<_> = activities.iter().map(activity).collect();
-        let answers =
-            self.configured("settle-batch", |p, s| p.qianyue_county_incentive().call_settle_batch(s, &activities))?;
+        let answers = self.configured("settle-batch", activities.len(), |p, s| {
+            p.qianyue_county_incentive().call_settle_batch(s, &activities)
+        })?;
         Ok(answers.into_iter().map(|a| a.map(settlement).map_err(refusal)).collect())
     }
 }

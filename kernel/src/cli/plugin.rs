@@ -1,0 +1,211 @@
+//! `qianyue plugin …`: a county programmer's test of a build, and the
+//! lifecycle (upload, shadow, activate, roll back, replay) run by the
+//! region's operator against the kernel's database.
+
+use std::path::{Path, PathBuf};
+
+use clap::Subcommand;
+use qianyue::Kernel;
+use qianyue::kernel::GoldenUpload;
+use qianyue::plugins::{Limits, PluginHost, golden};
+
+use crate::{KernelArgs, operator, run_job};
+
+#[derive(Subcommand)]
+pub enum PluginCommand {
+    /// Run a component's golden cases (金标准用例) and show every answer that
+    /// differs; exits 1 if any does.
+    Test {
+        /// The built component, e.g. target/wasm32-wasip2/release/my_county.wasm.
+        component: PathBuf,
+        #[command(flatten)]
+        files: VersionFiles,
+        #[command(flatten)]
+        limits: LimitArgs,
+    },
+    /// Upload a version (component and configuration) of a county's plugin:
+    /// stored if it validates and passes its golden cases, not yet active.
+    Upload {
+        component: PathBuf,
+        #[arg(long)]
+        county: String,
+        #[command(flatten)]
+        files: VersionFiles,
+        #[command(flatten)]
+        kernel: KernelArgs,
+    },
+    /// A county's stored versions and the activations in force.
+    List {
+        #[arg(long)]
+        county: String,
+        #[command(flatten)]
+        kernel: KernelArgs,
+    },
+    /// Reprice the county's active contracts with a stored version and list
+    /// every price that would change.
+    Shadow {
+        /// The version's hash (from `upload` or `list`).
+        hash: String,
+        #[arg(long)]
+        county: String,
+        #[command(flatten)]
+        kernel: KernelArgs,
+    },
+    /// Make a stored version the county's plugin from a day on.
+    Activate {
+        hash: String,
+        #[arg(long)]
+        county: String,
+        /// The first day it prices (YYYY-MM-DD).
+        #[arg(long = "from", value_parser = crate::iso_date)]
+        effective_from: time::Date,
+        #[command(flatten)]
+        kernel: KernelArgs,
+    },
+    /// Undo the county's latest activation in force.
+    Rollback {
+        #[arg(long)]
+        county: String,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        kernel: KernelArgs,
+    },
+    /// Recompute a stored contract's prices: by the version that made them,
+    /// or by a candidate build to see what it would change.
+    Replay {
+        #[arg(long)]
+        contract: String,
+        /// A candidate component; its configuration is `--config`.
+        #[arg(long)]
+        component: Option<PathBuf>,
+        #[arg(long, default_value = "config.json")]
+        config: PathBuf,
+        #[command(flatten)]
+        kernel: KernelArgs,
+    },
+}
+
+/// A version's files as a county's plugin folder holds them.
+#[derive(clap::Args)]
+pub struct VersionFiles {
+    /// The county's configuration document.
+    #[arg(long, default_value = "config.json")]
+    config: PathBuf,
+    /// The folder of golden case files (*.json).
+    #[arg(long, default_value = "golden")]
+    golden: PathBuf,
+}
+
+/// The sandbox's limits for `plugin test` (the kernel's defaults otherwise).
+#[derive(clap::Args)]
+pub struct LimitArgs {
+    /// Fuel (about one unit per WebAssembly instruction) a call may burn.
+    #[arg(long)]
+    fuel: Option<u64>,
+    /// Linear memory a call may use, in MiB.
+    #[arg(long)]
+    memory_mib: Option<usize>,
+    /// Wall-clock time a call may take, in milliseconds.
+    #[arg(long)]
+    deadline_ms: Option<u64>,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        let default = Limits::default();
+        Limits {
+            fuel: self.fuel.unwrap_or(default.fuel),
+            memory_bytes: self.memory_mib.map_or(default.memory_bytes, |m| m << 20),
+            deadline: self.deadline_ms.map_or(default.deadline, std::time::Duration::from_millis),
+        }
+    }
+}
+
+pub fn run(command: PluginCommand) -> anyhow::Result<()> {
+    match command {
+        PluginCommand::Test { component, files, limits } => test(&component, &files, &limits),
+        PluginCommand::Upload { component, county, files, kernel } => run_job(async move {
+            let kernel = kernel.open().await?;
+            let bytes = read(&component)?;
+            let config = read_text(&files.config)?;
+            let golden: Vec<GoldenUpload> =
+                golden::read_dir(&files.golden)?.into_iter().map(|(name, text)| GoldenUpload { name, text }).collect();
+            print_json(&kernel.upload_plugin(&operator(), &county, &bytes, &config, &golden).await?)
+        }),
+        PluginCommand::List { county, kernel } => run_job(async move {
+            let kernel = kernel.open().await?;
+            let (versions, activations) = kernel.plugin_versions(&operator(), &county).await?;
+            print_json(&serde_json::json!({ "versions": versions, "activations": activations }))
+        }),
+        PluginCommand::Shadow { hash, county, kernel } => run_job(async move {
+            let kernel = kernel.open().await?;
+            print_json(&kernel.shadow_plugin(&operator(), &county, &hash).await?)
+        }),
+        PluginCommand::Activate { hash, county, effective_from, kernel } => run_job(async move {
+            let kernel = kernel.open().await?;
+            print_json(&kernel.activate_plugin(&operator(), &county, &hash, effective_from).await?)
+        }),
+        PluginCommand::Rollback { county, reason, kernel } => run_job(async move {
+            let kernel = kernel.open().await?;
+            print_json(&kernel.roll_back_plugin(&operator(), &county, &reason).await?)
+        }),
+        PluginCommand::Replay { contract, component, config, kernel } => run_job(async move {
+            let kernel = kernel.open().await?;
+            let candidate = match component {
+                Some(path) => Some(candidate(&kernel, &path, &config).await?),
+                None => None,
+            };
+            let replay = kernel.reproduce_contract(&operator(), &contract, candidate).await?;
+            print_json(&replay)?;
+            if replay.identical { Ok(()) } else { anyhow::bail!("the recomputed prices differ from the stored ones") }
+        }),
+    }
+}
+
+async fn candidate(
+    kernel: &Kernel,
+    path: &Path,
+    config: &Path,
+) -> anyhow::Result<std::sync::Arc<qianyue::plugins::Plugin>> {
+    let bytes = read(path)?;
+    let config = read_text(config)?;
+    Ok(kernel.candidate_plugin(&path.display().to_string(), &bytes, &config).await?)
+}
+
+fn test(component: &Path, files: &VersionFiles, limits: &LimitArgs) -> anyhow::Result<()> {
+    let bytes = read(component)?;
+    let config = read_text(&files.config)?;
+    let host = PluginHost::new(limits.limits())?;
+    let plugin = host.compile(&component.display().to_string(), &bytes, &config)?;
+    let outcomes = golden::run_dir(&plugin, &files.golden)?;
+    let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed()).collect();
+    for o in &failed {
+        println!("FAIL {}: {}\n  expected {}\n  actual   {}", o.file, o.case, o.expected, o.actual);
+    }
+    let info = &plugin.info;
+    println!(
+        "{} golden cases of {} {} ({}, sha256 {}): {} passed, {} failed",
+        outcomes.len(),
+        info.county_code,
+        info.version,
+        plugin.world,
+        plugin.component,
+        outcomes.len() - failed.len(),
+        failed.len()
+    );
+    if failed.is_empty() { Ok(()) } else { anyhow::bail!("{} golden cases failed", failed.len()) }
+}
+
+fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", path.display()))
+}
+
+fn read_text(path: &Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", path.display()))
+}
+
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
