@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const TARGET: &str = "wasm32-wasip2";
+/// The WIT version new plugins are made for.
+const NEWEST_WIT: &str = "v1.0.0";
 
 /// County plugins bundled into the kernel binary (loaded by `qianyue serve`).
 const BUNDLED: &[&str] = &["pei-county"];
@@ -54,6 +56,7 @@ fn run() -> Result<(), String> {
     }
     bundled.push_str("];\n");
     bundled.push_str(&policy_files(&root)?);
+    bundled.push_str(&template_files(&root)?);
     fs::write(out_dir.join("bundled.rs"), bundled).map_err(|e| e.to_string())?;
 
     for name in FIXTURES {
@@ -82,6 +85,43 @@ fn policy_files(root: &Path) -> Result<String, String> {
     }
     out.push_str("];\n");
     Ok(out)
+}
+
+/// The plugin template and the newest WIT, embedded for `qianyue plugin new`:
+/// (path in the new plugin's folder, text).
+fn template_files(root: &Path) -> Result<String, String> {
+    let template = root.join("plugins").join("template");
+    println!("cargo::rerun-if-changed={}", template.display());
+    let mut files = Vec::new();
+    collect(&template, &template, &mut files)?;
+    files.sort();
+    let wit = root.join("wit").join(NEWEST_WIT).join("county.wit");
+    files.push((format!("wit/{NEWEST_WIT}/county.wit"), wit));
+    let mut out = String::from("/// `plugins/template` and the newest WIT: (path, text).\n");
+    out.push_str("pub const TEMPLATE_FILES: &[(&str, &str)] = &[\n");
+    for (name, path) in files {
+        writeln!(out, "    ({name:?}, include_str!({:?})),", path.display()).map_err(|e| e.to_string())?;
+    }
+    out.push_str("];\n");
+    Ok(out)
+}
+
+/// Every file under `dir` but build output, by its path relative to `base`.
+fn collect(base: &Path, dir: &Path, files: &mut Vec<(String, PathBuf)>) -> Result<(), String> {
+    for entry in fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))? {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.file_name().is_some_and(|n| n == "target") {
+            continue;
+        }
+        if path.is_dir() {
+            collect(base, &path, files)?;
+        } else {
+            let relative = path.strip_prefix(base).map_err(|e| e.to_string())?;
+            let name = relative.to_str().ok_or("non-UTF-8 template file name")?.replace('\\', "/");
+            files.push((name, path));
+        }
+    }
+    Ok(())
 }
 
 fn build_plugin(root: &Path, name: &str, target_dir: &Path) -> Result<PathBuf, String> {

@@ -204,6 +204,8 @@ async fn a_plugin_version_goes_from_upload_to_rollback_without_a_restart() {
         let catalogue =
             request("GET", &format!("{}/v1/counties/320322/packages", server.base), Some(&admin), None).await;
         assert_eq!(catalogue.ok(200)["plugin_hash"], hash.as_str(), "{}", database.name);
+        let cached = walk(&data.path().join("plugin-cache"));
+        assert!(cached > 0, "compiled code is kept across restarts");
     }
 }
 
@@ -258,4 +260,47 @@ async fn the_plugin_lifecycle_runs_from_the_command_line() {
     let (code, _, stderr) = run(&["plugin", "rollback", "--county", "320322", "--reason", "test"]);
     assert_eq!(code, Some(1));
     assert_eq!(stderr.trim(), "error: plugin activation in force for county `320322` does not exist");
+}
+
+/// Files under `dir`, at any depth.
+fn walk(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().map(|e| if e.path().is_dir() { walk(&e.path()) } else { 1 }).sum())
+        .unwrap_or(0)
+}
+
+/// `qianyue plugin new` gives a folder that builds and passes its golden
+/// cases as it is: the afternoon starts from something that works.
+#[test]
+fn a_new_plugin_from_the_template_builds_and_passes_its_golden_cases() {
+    let dir = tempfile::tempdir().unwrap();
+    let plugin = dir.path().join("dongtai");
+    let new = |args: &[&str]| common::qianyue().args(["plugin", "new"]).args(args).output().unwrap();
+    let out = new(&["32098", "--name", "东台市", "--dir", plugin.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("six-digit GB/T 2260 code"));
+    let out = new(&["320981", "--name", "东台市", "--prefix", "DT", "--dir", plugin.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = new(&["320981", "--name", "东台市", "--dir", plugin.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not empty"), "nothing is overwritten");
+    let rules = std::fs::read_to_string(plugin.join("src/rules.rs")).unwrap();
+    assert!(rules.contains("\"DT-JC\"") && !rules.contains("TPL-"), "{rules}");
+
+    // Built beside the bundled plugins, whose dependencies are compiled already.
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap().join("wasm-plugins");
+    let built = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--release", "--quiet", "--target", "wasm32-wasip2", "--manifest-path"])
+        .arg(plugin.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(&target)
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .output()
+        .unwrap();
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let component = target.join("wasm32-wasip2/release/county_320981.wasm");
+    let out = plugin_test(&component, &plugin.join("config.json"), &plugin.join("golden"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("golden cases of 320981 0.1.0") && stdout.trim_end().ends_with(", 0 failed"), "{stdout}");
 }

@@ -219,7 +219,7 @@ impl KernelArgs {
             Some(url) => Store::open(url).await?,
             None => Store::open_data_dir(&self.data.data_dir).await?,
         };
-        let plugins = Arc::new(PluginHost::new(Limits::default())?);
+        let plugins = Arc::new(PluginHost::cached(Limits::default(), &self.data.data_dir.join("plugin-cache"))?);
         let kernel = Kernel { store, plugins, authz, tokens: self.data.keys()?, clock: Clock::System };
         for plugin in kernel.install_bundled_plugins().await? {
             tracing::info!(county = %plugin.info.county_code, version = %plugin.info.version, hash = %plugin.hash, "bundled plugin loaded");

@@ -23,6 +23,21 @@ pub enum PluginCommand {
         #[command(flatten)]
         limits: LimitArgs,
     },
+    /// Start a county's plugin: a folder from the template, with its golden
+    /// cases, that builds and passes `plugin test` as it is.
+    New {
+        /// The county's six-digit GB/T 2260 code.
+        code: String,
+        /// The county's name, e.g. 东台市.
+        #[arg(long)]
+        name: String,
+        /// Prefix of the package codes (e.g. DT for DT-JC).
+        #[arg(long, default_value = "PKG")]
+        prefix: String,
+        /// The folder to create (default: county-CODE).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
     /// Upload a version (component and configuration) of a county's plugin:
     /// stored if it validates and passes its golden cases, not yet active.
     Upload {
@@ -125,6 +140,10 @@ impl LimitArgs {
 pub fn run(command: PluginCommand) -> anyhow::Result<()> {
     match command {
         PluginCommand::Test { component, files, limits } => test(&component, &files, &limits),
+        PluginCommand::New { code, name, prefix, dir } => {
+            let dir = dir.unwrap_or_else(|| PathBuf::from(format!("county-{code}")));
+            new_plugin(&code, &name, &prefix, &dir)
+        }
         PluginCommand::Upload { component, county, files, kernel } => run_job(async move {
             let kernel = kernel.open().await?;
             let bytes = read(&component)?;
@@ -207,5 +226,48 @@ fn read_text(path: &Path) -> anyhow::Result<String> {
 
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
     println!("{}", serde_json::to_string_pretty(value)?);
+    Ok(())
+}
+
+/// Writes a new plugin folder from the template (`plugins/template`): its
+/// placeholders replaced by the county's code, name and package prefix, and
+/// the WIT beside it so the folder builds anywhere.
+fn new_plugin(code: &str, name: &str, prefix: &str, dir: &Path) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()),
+        "the county code must be its six-digit GB/T 2260 code, not `{code}`"
+    );
+    anyhow::ensure!(
+        !prefix.is_empty() && prefix.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()),
+        "the package prefix must be upper-case letters or digits, not `{prefix}`"
+    );
+    if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
+        anyhow::bail!("`{}` exists and is not empty: choose another --dir", dir.display());
+    }
+    let crate_name = format!("county-{code}");
+    let replacements = [
+        ("\"../../wit/v1.0.0\"", "\"wit/v1.0.0\"".to_owned()),
+        ("county-template", crate_name.clone()),
+        ("county_template", crate_name.replace('-', "_")),
+        ("000000", code.to_owned()),
+        ("模板县", name.to_owned()),
+        ("Template County", name.to_owned()),
+        ("TPL-", format!("{prefix}-")),
+    ];
+    for (path, text) in qianyue::bundled::TEMPLATE_FILES {
+        let text = replacements.iter().fold((*text).to_owned(), |text, (from, to)| text.replace(from, to));
+        let file = dir.join(path);
+        if let Some(parent) = file.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&file, text).map_err(|e| anyhow::anyhow!("cannot write `{}`: {e}", file.display()))?;
+    }
+    println!(
+        "{} ({code}) plugin in {}: build it with `cargo build --release --target wasm32-wasip2` there, \
+         then `qianyue plugin test target/wasm32-wasip2/release/{}.wasm`",
+        name,
+        dir.display(),
+        crate_name.replace('-', "_")
+    );
     Ok(())
 }

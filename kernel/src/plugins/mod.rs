@@ -10,6 +10,7 @@
 //! the kernel never sees a WIT type.
 
 mod checks;
+mod compiled;
 pub mod golden;
 mod model;
 mod sandbox;
@@ -213,6 +214,7 @@ pub struct PluginHost {
     engine: Engine,
     linker: Linker<sandbox::Sandbox>,
     limits: Limits,
+    components: compiled::Compiled,
     /// Per county, in the order they were decided: the plugin every day uses
     /// unless a later entry's day has come. The first entry (from
     /// `Date::MIN`) is the county's base plugin, bundled or given at start.
@@ -223,11 +225,21 @@ pub struct PluginHost {
 
 impl PluginHost {
     pub fn new(limits: Limits) -> Result<Self, PluginError> {
-        let host_error = |e: wasmtime::Error| PluginError::Host(e.to_string());
-        let engine = sandbox::engine().map_err(host_error)?;
+        Self::build(limits, None)
+    }
+
+    /// A host that keeps compiled code in `cache_dir` across restarts.
+    pub fn cached(limits: Limits, cache_dir: &std::path::Path) -> Result<Self, PluginError> {
+        Self::build(limits, Some(cache_dir))
+    }
+
+    fn build(limits: Limits, cache_dir: Option<&std::path::Path>) -> Result<Self, PluginError> {
+        let host_error = |e: wasmtime::Error| PluginError::Host(format!("{e:#}"));
+        let engine = sandbox::engine(&limits).map_err(host_error)?;
         let linker = sandbox::linker(&engine).map_err(host_error)?;
         sandbox::start_epoch_ticker(&engine);
-        Ok(PluginHost { engine, linker, limits, schedules: RwLock::default(), compiled: RwLock::default() })
+        let components = compiled::Compiled::new(&engine, cache_dir);
+        Ok(PluginHost { engine, linker, limits, components, schedules: RwLock::default(), compiled: RwLock::default() })
     }
 
     /// Compiles and validates a component with its county's configuration
@@ -235,7 +247,8 @@ impl PluginHost {
     /// names it in errors (a file name or a bundled folder).
     pub fn compile(&self, source_name: &str, bytes: &[u8], config: &str) -> Result<Plugin, PluginError> {
         let invalid = |message: String| PluginError::Invalid { source_name: source_name.to_owned(), message };
-        let component = Component::new(&self.engine, bytes).map_err(|e| invalid(format!("{e:#}")))?;
+        let component_sha256 = hex::encode(Sha256::digest(bytes));
+        let component = self.components.component(&self.engine, &component_sha256, bytes).map_err(invalid)?;
         let world = world_of(&self.engine, &component).map_err(invalid)?;
         let (runner, info) = if world == v1_0_0::WORLD {
             let mut runner =
@@ -258,9 +271,8 @@ impl PluginHost {
         }
         .map_err(|f| invalid(f.into_error(&info.county_code).to_string()))?;
         checks::catalogue(&catalogue).map_err(invalid)?;
-        let component = hex::encode(Sha256::digest(bytes));
-        let hash = version_hash(&component, config);
-        Ok(Plugin { info, hash, component, config: config.to_owned(), world, catalogue, runner })
+        let hash = version_hash(&component_sha256, config);
+        Ok(Plugin { info, hash, component: component_sha256, config: config.to_owned(), world, catalogue, runner })
     }
 
     /// The compiled version `hash`, compiling it from `bytes` the first time.

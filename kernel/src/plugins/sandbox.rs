@@ -13,7 +13,7 @@ use std::time::Duration;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use wasmtime::component::{Linker, ResourceTable};
-use wasmtime::{Config, Engine, ResourceLimiter, Store, Trap};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ResourceLimiter, Store, Trap};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
 
@@ -56,10 +56,33 @@ impl Limits {
     }
 }
 
-pub(super) fn engine() -> wasmtime::Result<Engine> {
+pub(super) fn engine(limits: &Limits) -> wasmtime::Result<Engine> {
     let mut config = Config::new();
     config.consume_fuel(true).epoch_interruption(true).wasm_component_model(true);
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool(limits)));
     Engine::new(&config)
+}
+
+/// Calls that may run at once; each holds a slot of the pool until it ends.
+const CONCURRENT_CALLS: u32 = 256;
+
+/// Every call instantiates afresh, so instances come from a pool of slots
+/// reused without returning their memory to the system: what makes a fresh
+/// instance cost microseconds instead of tens of them.
+fn pool(limits: &Limits) -> PoolingAllocationConfig {
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_component_instances(CONCURRENT_CALLS)
+        // A component built by a guest toolchain holds a few core instances
+        // (its code and WASI adapters), one memory each at most.
+        .total_core_instances(CONCURRENT_CALLS * 16)
+        .total_memories(CONCURRENT_CALLS * 4)
+        .total_tables(CONCURRENT_CALLS * 8)
+        .max_memory_size(limits.memory_bytes)
+        .linear_memory_keep_resident(1 << 20)
+        .table_keep_resident(1 << 16)
+        // Linux 6.7+: reset only the pages a call touched.
+        .pagemap_scan(wasmtime::Enabled::Auto);
+    pool
 }
 
 /// WASI granting nothing, and the one import of the worlds: logging.

@@ -1,0 +1,92 @@
+//! One kernel holding a plugin for every county-level unit of China (2,850):
+//! `cargo bench --bench plugin_fleet` loads synthetic copies of the Pei
+//! plugin, each a distinct component (a custom section numbers it, so its
+//! code is compiled and mapped on its own, as another county's would be),
+//! through the compiled-code cache as a restart does, and prints the
+//! resident memory. `QIANYUE_FLEET=N` changes the count.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::time::Instant;
+
+use qianyue::plugins::{Limits, PluginHost};
+
+fn resident_kib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+fn main() {
+    let count: usize = std::env::var("QIANYUE_FLEET").ok().and_then(|n| n.parse().ok()).unwrap_or(2_850);
+    let pei = qianyue::bundled::PLUGINS.iter().find(|p| p.name == "pei-county").unwrap();
+    let base: serde_json::Value = serde_json::from_str(pei.config).unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    let copies: Vec<(Vec<u8>, String)> = (0..count)
+        .map(|i| {
+            let mut config = base.clone();
+            config["list_prices"]["PEI-TJ"] = (20_000 + i).into();
+            (numbered(pei.component, i), config.to_string())
+        })
+        .collect();
+    // The first start compiles and caches every copy (not timed).
+    {
+        let host = PluginHost::cached(Limits::default(), cache.path()).unwrap();
+        for (i, (bytes, config)) in copies.iter().enumerate() {
+            host.compile(&format!("copy {i}"), bytes, config).unwrap();
+        }
+    }
+    let host = PluginHost::cached(Limits::default(), cache.path()).unwrap();
+    let before = resident_kib();
+    let started = Instant::now();
+    let mut fleet = Vec::with_capacity(count);
+    for (i, (bytes, config)) in copies.iter().enumerate() {
+        fleet.push(host.version(&format!("copy {i}"), bytes, config).unwrap());
+    }
+    let elapsed = started.elapsed();
+    let after = resident_kib();
+    let quote = fleet[count - 1].price(&qianyue::plugins::PriceRequest {
+        package_code: "PEI-TJ".into(),
+        resident: qianyue::plugins::ResidentFacts {
+            age: 40,
+            sex: qianyue::residents::Sex::Male,
+            tags: Default::default(),
+        },
+        starts_on: time::macros::date!(2026 - 01 - 01),
+        list_price: 20_000 + count as i64 - 1,
+    });
+    assert!(quote.unwrap().is_ok(), "the last plugin loaded answers");
+    println!(
+        "{count} plugins loaded in {:.1} s ({:.2} ms each); resident memory {} MiB before, {} MiB after ({} KiB a plugin)",
+        elapsed.as_secs_f64(),
+        elapsed.as_secs_f64() * 1000.0 / count as f64,
+        before / 1024,
+        after / 1024,
+        (after - before) / count as u64
+    );
+}
+
+/// `component` with a custom section naming copy `i`: other bytes, the same code.
+fn numbered(component: &[u8], i: usize) -> Vec<u8> {
+    let name = b"qianyue-copy";
+    let payload = i.to_string();
+    let mut section = vec![u8::try_from(name.len()).unwrap()];
+    section.extend_from_slice(name);
+    section.extend_from_slice(payload.as_bytes());
+    let mut bytes = component.to_vec();
+    bytes.push(0); // custom section
+    leb128(&mut bytes, section.len());
+    bytes.extend(section);
+    bytes
+}
+
+fn leb128(out: &mut Vec<u8>, mut n: usize) {
+    loop {
+        let byte = u8::try_from(n & 0x7f).unwrap();
+        n >>= 7;
+        if n == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
