@@ -304,3 +304,43 @@ fn a_new_plugin_from_the_template_builds_and_passes_its_golden_cases() {
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("golden cases of 320981 0.1.0") && stdout.trim_end().ends_with(", 0 failed"), "{stdout}");
 }
+
+/// The region bounds a county's plugin; the next call runs under the new
+/// limits, in the running kernel, and a restart keeps them.
+#[tokio::test]
+async fn a_countys_plugin_limits_apply_to_its_next_call() {
+    use qianyue::KernelError;
+    use qianyue::plugins::PluginError;
+    use qianyue::store::StoredLimits;
+    for database in common::databases().await {
+        let data = tempfile::tempdir().unwrap();
+        let kernel = common::kernel(&database, data.path(), &[]).await;
+        let region = common::regional_admin();
+        let defaults = kernel.plugin_limits(&region, "320322").await.unwrap();
+        assert_eq!(defaults, StoredLimits { fuel: 10_000_000, memory_bytes: 16 << 20, deadline_ms: 50 });
+
+        let denied = kernel.set_plugin_limits(&common::county_admin("320322"), "320322", defaults.clone()).await;
+        assert!(matches!(denied, Err(KernelError::Denied(_))), "a county does not raise its own limits");
+        let too_big = StoredLimits { memory_bytes: 1 << 30, ..defaults.clone() };
+        let refused = kernel.set_plugin_limits(&region, "320322", too_big).await.unwrap_err();
+        assert!(refused.to_string().contains("over the host's ceiling of 64 MiB"), "{refused}");
+
+        let starved = StoredLimits { fuel: 1_000, ..defaults.clone() };
+        kernel.set_plugin_limits(&region, "320322", starved).await.unwrap();
+        let doctor = common::member("320322", "team-anguo-1");
+        let failed = kernel.sign(&doctor, common::sign("res-pei-005", "team-anguo-1", &["PEI-GW"])).await;
+        assert!(
+            matches!(failed, Err(KernelError::Plugin(PluginError::OutOfFuel { fuel: 1_000, .. }))),
+            "{}: {failed:?}",
+            database.name
+        );
+        let other_county = kernel.plugin_limits(&region, "320321").await.unwrap();
+        assert_eq!(other_county.fuel, 10_000_000, "only Pei's plugin is bounded");
+
+        // Stored: a kernel started on the same database applies them.
+        let restarted = common::kernel(&database, data.path(), &[]).await;
+        assert_eq!(restarted.plugin_limits(&region, "320322").await.unwrap().fuel, 1_000);
+        kernel.set_plugin_limits(&region, "320322", defaults).await.unwrap();
+        kernel.sign(&doctor, common::sign("res-pei-005", "team-anguo-1", &["PEI-GW"])).await.unwrap();
+    }
+}

@@ -17,7 +17,7 @@ use super::error::{ApiError, Problem};
 use super::extract::{AppJson, AppPath, Caller};
 use crate::Kernel;
 use crate::kernel::{GoldenUpload, Reproduction, ShadowReport, UploadReport};
-use crate::store::{StoredActivation, StoredVersion};
+use crate::store::{StoredActivation, StoredLimits, StoredVersion};
 
 /// The largest upload: components of other languages carry their runtime
 /// (a Python component is ~18 MB), base64 adds a third.
@@ -29,6 +29,7 @@ pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
         .routes(routes!(shadow))
         .routes(routes!(activate))
         .routes(routes!(roll_back))
+        .routes(routes!(get_limits, set_limits))
         .routes(routes!(reproduce))
 }
 
@@ -158,4 +159,31 @@ async fn reproduce(
     AppPath(id): AppPath<String>,
 ) -> Result<Json<Reproduction>, ApiError> {
     Ok(Json(k.reproduce_contract(&who, &id, None).await?))
+}
+
+/// The fuel, memory and time each call of the county's plugin may use.
+#[utoipa::path(get, path = "/v1/counties/{code}/plugins/limits", tag = "plugins",
+    params(("code" = String, Path)),
+    responses((status = 200, body = StoredLimits), (status = 403, body = Problem)))]
+async fn get_limits(
+    State(k): State<Arc<Kernel>>,
+    Caller(who): Caller,
+    AppPath(code): AppPath<String>,
+) -> Result<Json<StoredLimits>, ApiError> {
+    Ok(Json(k.plugin_limits(&who, &code).await?))
+}
+
+/// Set the county's limits (the region's decision); the next call runs under them.
+#[utoipa::path(put, path = "/v1/counties/{code}/plugins/limits", tag = "plugins",
+    params(("code" = String, Path)),
+    request_body = StoredLimits,
+    responses((status = 200, body = StoredLimits), (status = 403, body = Problem),
+        (status = 422, description = "Zero, or more memory than the host's ceiling", body = Problem)))]
+async fn set_limits(
+    State(k): State<Arc<Kernel>>,
+    Caller(who): Caller,
+    AppPath(code): AppPath<String>,
+    AppJson(body): AppJson<StoredLimits>,
+) -> Result<Json<StoredLimits>, ApiError> {
+    Ok(Json(k.set_plugin_limits(&who, &code, body).await?))
 }

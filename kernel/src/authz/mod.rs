@@ -71,6 +71,7 @@ pub enum Action {
     ImportResidents,
     RenewContracts,
     ManagePlugins,
+    SetPluginLimits,
 }
 
 impl Action {
@@ -93,6 +94,7 @@ impl Action {
             Action::ImportResidents => "ImportResidents",
             Action::RenewContracts => "RenewContracts",
             Action::ManagePlugins => "ManagePlugins",
+            Action::SetPluginLimits => "SetPluginLimits",
         }
     }
 }

@@ -77,6 +77,16 @@ pub enum PluginCommand {
         #[command(flatten)]
         kernel: KernelArgs,
     },
+    /// Show a county's plugin limits, or set them (the options given; the
+    /// others stay).
+    Limits {
+        #[arg(long)]
+        county: String,
+        #[command(flatten)]
+        limits: LimitArgs,
+        #[command(flatten)]
+        kernel: KernelArgs,
+    },
     /// Undo the county's latest activation in force.
     Rollback {
         #[arg(long)]
@@ -164,6 +174,19 @@ pub fn run(command: PluginCommand) -> anyhow::Result<()> {
         PluginCommand::Activate { hash, county, effective_from, kernel } => run_job(async move {
             let kernel = kernel.open().await?;
             print_json(&kernel.activate_plugin(&operator(), &county, &hash, effective_from).await?)
+        }),
+        PluginCommand::Limits { county, limits, kernel } => run_job(async move {
+            let kernel = kernel.open().await?;
+            let current = kernel.plugin_limits(&operator(), &county).await?;
+            if limits.fuel.is_none() && limits.memory_mib.is_none() && limits.deadline_ms.is_none() {
+                return print_json(&current);
+            }
+            let wanted = qianyue::store::StoredLimits {
+                fuel: limits.fuel.unwrap_or(current.fuel),
+                memory_bytes: limits.memory_mib.map_or(current.memory_bytes, |m| (m as u64) << 20),
+                deadline_ms: limits.deadline_ms.unwrap_or(current.deadline_ms),
+            };
+            print_json(&kernel.set_plugin_limits(&operator(), &county, wanted).await?)
         }),
         PluginCommand::Rollback { county, reason, kernel } => run_job(async move {
             let kernel = kernel.open().await?;

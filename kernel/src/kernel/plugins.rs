@@ -18,9 +18,9 @@ use super::renewal::PRICE_BATCH;
 use super::{Kernel, KernelError, not_found};
 use crate::authz::{Action, Principal};
 use crate::contracts::{Contract, ContractLine};
-use crate::plugins::{self, Plugin, PluginError, PriceRequest, Quote, ResidentFacts};
+use crate::plugins::{self, Limits, Plugin, PluginError, PluginHost, PriceRequest, Quote, ResidentFacts};
 use crate::residents::Resident;
-use crate::store::{StoredActivation, StoredVersion};
+use crate::store::{StoredActivation, StoredLimits, StoredVersion};
 
 /// One golden case file sent with an upload.
 #[derive(Debug, Clone, serde::Deserialize, ToSchema)]
@@ -137,6 +137,33 @@ impl Kernel {
         self.install_base_plugin(&name, &bytes, &config).await
     }
 
+    /// Sets the fuel, memory and time each call of a county's plugin may use;
+    /// the next call runs under them, on every replica within seconds.
+    pub async fn set_plugin_limits(
+        &self,
+        who: &Principal,
+        county: &str,
+        limits: StoredLimits,
+    ) -> Result<StoredLimits, KernelError> {
+        self.county_for(who, Action::SetPluginLimits, county).await?;
+        let host_limits = limits_from(&limits);
+        PluginHost::check_limits(&host_limits).map_err(KernelError::Invalid)?;
+        self.store.set_plugin_limits(county, &limits, &who.subject).await?;
+        self.plugins.set_limits_of(county, host_limits).map_err(KernelError::Invalid)?;
+        Ok(limits)
+    }
+
+    /// The limits a county's plugin calls run under now.
+    pub async fn plugin_limits(&self, who: &Principal, county: &str) -> Result<StoredLimits, KernelError> {
+        self.county_for(who, Action::ManagePlugins, county).await?;
+        let limits = self.plugins.limits_of(county)?;
+        Ok(StoredLimits {
+            fuel: limits.fuel,
+            memory_bytes: limits.memory_bytes as u64,
+            deadline_ms: u64::try_from(limits.deadline.as_millis()).unwrap_or(u64::MAX),
+        })
+    }
+
     /// Loads every stored activation into the host: at start, and on a timer
     /// so that replicas follow each other's activations and rollbacks.
     pub async fn load_plugin_activations(&self) -> Result<(), KernelError> {
@@ -146,7 +173,14 @@ impl Kernel {
             let plugin = self.stored_plugin(&a.version_hash).await?;
             counties.entry(a.county_code).or_default().push((a.effective_from, plugin));
         }
-        Ok(self.plugins.set_activations(counties)?)
+        self.plugins.set_activations(counties)?;
+        for (county, limits) in self.store.plugin_limits().await? {
+            // Stored limits were checked when set; a host with a lower ceiling keeps its defaults.
+            if let Err(why) = self.plugins.set_limits_of(&county, limits_from(&limits)) {
+                tracing::warn!(county, why, "stored plugin limits not applied");
+            }
+        }
+        Ok(())
     }
 
     /// Stores a new version of a county's plugin once it has shown it is
@@ -343,6 +377,14 @@ impl Kernel {
             .await
             .map_err(|e| PluginError::Host(e.to_string()))?
             .map_err(KernelError::from)
+    }
+}
+
+fn limits_from(limits: &StoredLimits) -> Limits {
+    Limits {
+        fuel: limits.fuel,
+        memory_bytes: usize::try_from(limits.memory_bytes).unwrap_or(usize::MAX),
+        deadline: std::time::Duration::from_millis(limits.deadline_ms),
     }
 }
 

@@ -213,7 +213,9 @@ pub type Schedule = Vec<(Date, Arc<Plugin>)>;
 pub struct PluginHost {
     engine: Engine,
     linker: Linker<sandbox::Sandbox>,
+    /// The default limits, for counties that have none of their own.
     limits: Limits,
+    limits_by_county: RwLock<HashMap<String, sandbox::SharedLimits>>,
     components: compiled::Compiled,
     /// Per county, in the order they were decided: the plugin every day uses
     /// unless a later entry's day has come. The first entry (from
@@ -239,7 +241,15 @@ impl PluginHost {
         let linker = sandbox::linker(&engine).map_err(host_error)?;
         sandbox::start_epoch_ticker(&engine);
         let components = compiled::Compiled::new(&engine, cache_dir);
-        Ok(PluginHost { engine, linker, limits, components, schedules: RwLock::default(), compiled: RwLock::default() })
+        Ok(PluginHost {
+            engine,
+            linker,
+            limits,
+            limits_by_county: RwLock::default(),
+            components,
+            schedules: RwLock::default(),
+            compiled: RwLock::default(),
+        })
     }
 
     /// Compiles and validates a component with its county's configuration
@@ -250,19 +260,20 @@ impl PluginHost {
         let component_sha256 = hex::encode(Sha256::digest(bytes));
         let component = self.components.component(&self.engine, &component_sha256, bytes).map_err(invalid)?;
         let world = world_of(&self.engine, &component).map_err(invalid)?;
+        let probing = Arc::new(RwLock::new(self.limits.clone()));
         let (runner, info) = if world == v1_0_0::WORLD {
-            let mut runner =
-                v1_0_0::Runner::new(&self.linker, &component, self.limits.clone(), config).map_err(invalid)?;
+            let mut runner = v1_0_0::Runner::new(&self.linker, &component, probing, config).map_err(invalid)?;
             let info = runner.info().map_err(|f| invalid(f.into_error("?").to_string()))?;
-            runner.set_label(&info);
+            runner.identified(&info, self.county_limits(&info.county_code)?);
             runner
                 .configure()
                 .map_err(|f| invalid(f.into_error(&info.county_code).to_string()))?
                 .map_err(|message| invalid(format!("it refused its configuration: {message}")))?;
             (Runner::V1_0(runner), info)
         } else {
-            let runner = v0_1_0::Runner::new(&self.linker, &component, self.limits.clone()).map_err(invalid)?;
+            let mut runner = v0_1_0::Runner::new(&self.linker, &component, probing).map_err(invalid)?;
             let info = runner.info().map_err(|f| invalid(f.into_error("?").to_string()))?;
+            runner.identified(self.county_limits(&info.county_code)?);
             (Runner::V0_1(runner), info)
         };
         let catalogue = match &runner {
@@ -320,6 +331,44 @@ impl PluginHost {
             schedule.extend(activations.remove(county).unwrap_or_default());
         }
         schedules.extend(activations);
+        Ok(())
+    }
+
+    /// A county's limits, shared by its compiled versions.
+    fn county_limits(&self, county: &str) -> Result<sandbox::SharedLimits, PluginError> {
+        let mut all = self.limits_by_county.write().map_err(poisoned)?;
+        Ok(all.entry(county.to_owned()).or_insert_with(|| Arc::new(RwLock::new(self.limits.clone()))).clone())
+    }
+
+    /// The limits a county's plugin calls run under.
+    pub fn limits_of(&self, county: &str) -> Result<Limits, PluginError> {
+        Ok(sandbox::current(&self.county_limits(county)?))
+    }
+
+    /// Sets a county's limits; its next call runs under them. Refused above
+    /// the memory every slot of the pool can hold.
+    pub fn set_limits_of(&self, county: &str, limits: Limits) -> Result<(), String> {
+        Self::check_limits(&limits)?;
+        let shared = self.county_limits(county).map_err(|e| e.to_string())?;
+        match shared.write() {
+            Ok(mut current) => *current = limits,
+            Err(poisoned) => *poisoned.into_inner() = limits,
+        }
+        Ok(())
+    }
+
+    /// Limits a county may be given, or why not.
+    pub fn check_limits(limits: &Limits) -> Result<(), String> {
+        if limits.memory_bytes > sandbox::MEMORY_CEILING {
+            return Err(format!(
+                "memory of {} MiB is over the host's ceiling of {} MiB a call",
+                limits.memory_bytes >> 20,
+                sandbox::MEMORY_CEILING >> 20
+            ));
+        }
+        if limits.fuel == 0 || limits.deadline.is_zero() || limits.memory_bytes == 0 {
+            return Err("fuel, memory and deadline must all be above zero".into());
+        }
         Ok(())
     }
 

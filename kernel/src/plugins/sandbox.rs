@@ -8,6 +8,7 @@
 //! random numbers from a fixed seed. The same input therefore gives the same
 //! output, which is what lets a stored price be reproduced.
 
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use rand::SeedableRng;
@@ -25,7 +26,7 @@ const EPOCH_TICK: Duration = Duration::from_millis(5);
 const OUTPUT_CAPACITY: usize = 4096;
 
 /// Per-call bounds on a plugin.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// Fuel units (about one per WebAssembly instruction).
     pub fuel: u64,
@@ -40,6 +41,23 @@ impl Default for Limits {
     /// MiB, tens of milliseconds.
     fn default() -> Self {
         Limits { fuel: 10_000_000, memory_bytes: 16 << 20, deadline: Duration::from_millis(50) }
+    }
+}
+
+/// The most memory any county's limits may grant a call: each slot of the
+/// instance pool is reserved (as address space) at this size.
+pub const MEMORY_CEILING: usize = 64 << 20;
+
+/// A county's limits, shared by every compiled version of its plugin so
+/// that a change applies to the next call of each.
+pub(super) type SharedLimits = Arc<RwLock<Limits>>;
+
+/// The limits in force; a poisoned lock (a panic while setting them) keeps
+/// the last ones written.
+pub(super) fn current(limits: &SharedLimits) -> Limits {
+    match limits.read() {
+        Ok(limits) => limits.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
     }
 }
 
@@ -77,7 +95,7 @@ fn pool(limits: &Limits) -> PoolingAllocationConfig {
         .total_core_instances(CONCURRENT_CALLS * 16)
         .total_memories(CONCURRENT_CALLS * 4)
         .total_tables(CONCURRENT_CALLS * 8)
-        .max_memory_size(limits.memory_bytes)
+        .max_memory_size(MEMORY_CEILING.max(limits.memory_bytes))
         .linear_memory_keep_resident(1 << 20)
         .table_keep_resident(1 << 16)
         // Linux 6.7+: reset only the pages a call touched.

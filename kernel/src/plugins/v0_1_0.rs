@@ -6,7 +6,7 @@ use wasmtime::component::{Component, Linker};
 use wasmtime::{Engine, Store};
 
 use super::model::{Item, Package, PackageKind, Periods, PluginInfo, PriceRequest, Quote, Refusal};
-use super::sandbox::{self, Limits, Sandbox};
+use super::sandbox::{self, Sandbox, SharedLimits};
 use super::{CallFailure, flags_of, tags_of};
 use crate::residents::{Sex, Tag, Tags};
 
@@ -25,11 +25,11 @@ pub(super) const WORLD: &str = "qianyue:county/county-plugin@0.1.0";
 pub(super) struct Runner {
     engine: Engine,
     pre: CountyPluginPre<Sandbox>,
-    limits: Limits,
+    limits: SharedLimits,
 }
 
 impl Runner {
-    pub(super) fn new(linker: &Linker<Sandbox>, component: &Component, limits: Limits) -> Result<Self, String> {
+    pub(super) fn new(linker: &Linker<Sandbox>, component: &Component, limits: SharedLimits) -> Result<Self, String> {
         let pre = linker
             .instantiate_pre(component)
             .map_err(|e| format!("it needs an import the sandbox does not offer ({e})"))?;
@@ -44,11 +44,16 @@ impl Runner {
         items: usize,
         f: impl FnOnce(&CountyPlugin, &mut Store<Sandbox>) -> wasmtime::Result<R>,
     ) -> Result<R, CallFailure> {
-        let limits = self.limits.for_items(items);
+        let limits = sandbox::current(&self.limits).for_items(items);
         let mut store = sandbox::store(&self.engine, &limits, WORLD)
             .map_err(|e| CallFailure::Trap { call, message: e.to_string() })?;
         let result = self.pre.instantiate(&mut store).and_then(|plugin| f(&plugin, &mut store));
         result.map_err(|e| sandbox::classify(call, &store, &limits, e))
+    }
+
+    /// Gives the plugin its county's limits once it has said who it is.
+    pub(super) fn identified(&mut self, limits: SharedLimits) {
+        self.limits = limits;
     }
 
     pub(super) fn info(&self) -> Result<PluginInfo, CallFailure> {

@@ -11,7 +11,7 @@ use super::model::{
     PackageKind, Payer, Periods, PluginInfo, PriceRequest, Quote, Refusal, ResidentFacts, Settlement, SettlementKind,
     SettlementLine, Share, ShareKind, TeamActivity,
 };
-use super::sandbox::{self, Limits, Sandbox};
+use super::sandbox::{self, Sandbox, SharedLimits};
 use super::{CallFailure, flags_of, tags_of};
 use crate::residents::{Sex, Tag};
 
@@ -63,7 +63,7 @@ pub(super) fn add_imports(linker: &mut Linker<Sandbox>) -> wasmtime::Result<()> 
 pub(super) struct Runner {
     engine: Engine,
     pre: CountyPluginPre<Sandbox>,
-    limits: Limits,
+    limits: SharedLimits,
     config: String,
     label: String,
 }
@@ -72,7 +72,7 @@ impl Runner {
     pub(super) fn new(
         linker: &Linker<Sandbox>,
         component: &Component,
-        limits: Limits,
+        limits: SharedLimits,
         config: &str,
     ) -> Result<Self, String> {
         let pre = linker
@@ -88,9 +88,11 @@ impl Runner {
         })
     }
 
-    /// Names the plugin in its log lines once it has said who it is.
-    pub(super) fn set_label(&mut self, info: &PluginInfo) {
+    /// Names the plugin in its log lines, and gives it its county's limits,
+    /// once it has said who it is.
+    pub(super) fn identified(&mut self, info: &PluginInfo, limits: SharedLimits) {
         self.label = format!("{}@{}", info.county_code, info.version);
+        self.limits = limits;
     }
 
     /// Runs `f` in a fresh, configured instance: nothing an earlier call did
@@ -101,7 +103,7 @@ impl Runner {
         items: usize,
         f: impl FnOnce(&CountyPlugin, &mut Store<Sandbox>) -> wasmtime::Result<R>,
     ) -> Result<Result<R, String>, CallFailure> {
-        let limits = self.limits.for_items(items);
+        let limits = sandbox::current(&self.limits).for_items(items);
         let mut store = sandbox::store(&self.engine, &limits, &self.label)
             .map_err(|e| CallFailure::Trap { call, message: e.to_string() })?;
         let result = self.pre.instantiate(&mut store).and_then(|plugin| {
@@ -128,13 +130,14 @@ impl Runner {
     }
 
     pub(super) fn info(&self) -> Result<PluginInfo, CallFailure> {
-        let mut store = sandbox::store(&self.engine, &self.limits, &self.label)
+        let limits = sandbox::current(&self.limits);
+        let mut store = sandbox::store(&self.engine, &limits, &self.label)
             .map_err(|e| CallFailure::Trap { call: "info", message: e.to_string() })?;
         let info = self
             .pre
             .instantiate(&mut store)
             .and_then(|p| p.qianyue_county_setup().call_info(&mut store))
-            .map_err(|e| sandbox::classify("info", &store, &self.limits, e))?;
+            .map_err(|e| sandbox::classify("info", &store, &limits, e))?;
         Ok(PluginInfo {
             county_code: info.county_code,
             county_name: info.county_name,

@@ -23,7 +23,7 @@ pub use contracts::ContractWriteError;
 pub use events::Event;
 pub use idempotency::Claim;
 pub use import::ImportedChunk;
-pub use plugins::{StoredActivation, StoredVersion};
+pub use plugins::{StoredActivation, StoredLimits, StoredVersion};
 pub use renewal::{RenewalRun, RenewalWriteError};
 pub use residents::InsertResidentError;
 

@@ -217,3 +217,54 @@ fn activation(r: &AnyRow) -> Result<StoredActivation, StoreError> {
         rolled_back_at: r.try_get("rolled_back_at")?,
     })
 }
+
+/// A county's plugin limits as stored.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct StoredLimits {
+    pub fuel: u64,
+    pub memory_bytes: u64,
+    pub deadline_ms: u64,
+}
+
+impl Store {
+    /// Sets a county's plugin limits, with an event.
+    pub async fn set_plugin_limits(&self, county: &str, limits: &StoredLimits, actor: &str) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        sqlx::query(
+            "INSERT INTO plugin_limits (county_code, fuel, memory_bytes, deadline_ms, set_at, set_by)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (county_code) DO UPDATE SET fuel = excluded.fuel, memory_bytes = excluded.memory_bytes,
+                 deadline_ms = excluded.deadline_ms, set_at = excluded.set_at, set_by = excluded.set_by",
+        )
+        .bind(county)
+        .bind(as_i64(limits.fuel))
+        .bind(as_i64(limits.memory_bytes))
+        .bind(as_i64(limits.deadline_ms))
+        .bind(events::now())
+        .bind(actor)
+        .execute(&mut *tx)
+        .await?;
+        events::append(&mut tx, &stream(county), "plugin.limits_set", limits, actor, None).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every county's own plugin limits.
+    pub async fn plugin_limits(&self) -> Result<Vec<(String, StoredLimits)>, StoreError> {
+        let rows = sqlx::query("SELECT county_code, fuel, memory_bytes, deadline_ms FROM plugin_limits")
+            .fetch_all(&self.pool)
+            .await?;
+        let count = |r: &AnyRow, c: &str| r.try_get::<i64, _>(c).map(|n| u64::try_from(n).unwrap_or(0));
+        rows.iter()
+            .map(|r| {
+                let limits = StoredLimits {
+                    fuel: count(r, "fuel")?,
+                    memory_bytes: count(r, "memory_bytes")?,
+                    deadline_ms: count(r, "deadline_ms")?,
+                };
+                Ok((text(r, "county_code")?, limits))
+            })
+            .collect()
+    }
+}
