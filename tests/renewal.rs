@@ -10,10 +10,9 @@ use std::process::Stdio;
 
 use common::{county_admin, databases, kernel_on, member, qianyue, regional_admin, sign};
 use qianyue::KernelError;
-use qianyue::contracts::{ContractLine, ContractStatus, Period};
+use qianyue::contracts::{ContractStatus, Period};
 use qianyue::demo::PEI;
 use qianyue::kernel::Clock;
-use qianyue::plugins::{PackageKind, Quote};
 use sqlx::Row;
 use time::macros::date;
 
@@ -109,22 +108,7 @@ async fn a_run_killed_mid_way_resumes_and_renews_every_contract_exactly_once() {
         assert_eq!(imported.residents_created, RESIDENTS as u64);
         let team = k.store.team("team-anguo-1").await.unwrap().unwrap();
         let plugin = k.plugins.for_county(PEI, Y2025.start()).unwrap();
-        let line = ContractLine {
-            package_code: "PEI-GW".into(),
-            package_name: "基础包".into(),
-            kind: PackageKind::Basic,
-            list_price: 1000,
-            quote: Quote {
-                discount: 0,
-                adjustments: vec![],
-                public_health_fund: 1000,
-                insurance_fund: 0,
-                self_pay: 0,
-                rule: "synthetic".into(),
-            },
-            priced_age: 60,
-            priced_tags: Default::default(),
-        };
+        let line = qianyue::synthetic::basic_line();
         let seeded = k.store.seed_synthetic_contracts(&team, Y2025, &line, (&plugin.hash, &plugin.info.version));
         let seeded = seeded.await.unwrap();
         assert!(seeded >= RESIDENTS as u64);

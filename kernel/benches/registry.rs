@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use qianyue::authz::{Authorizer, Principal, Role};
-use qianyue::contracts::{ContractLine, Period};
+use qianyue::contracts::Period;
 use qianyue::kernel::{Clock, NewTeam};
 use qianyue::org::{MemberRole, Membership};
-use qianyue::plugins::{Limits, PackageKind, PluginHost, Quote};
+use qianyue::plugins::{Limits, PluginHost};
 use qianyue::store::Store;
 use qianyue::tokens::TokenKeys;
 use qianyue::{Kernel, demo};
@@ -73,22 +73,7 @@ async fn main() {
     };
     let team = kernel.create_team(&admin, demo::PEI, team).await.unwrap();
     let plugin = kernel.plugins.for_county(demo::PEI, today).unwrap();
-    let line = ContractLine {
-        package_code: "PEI-GW".into(),
-        package_name: "基础包".into(),
-        kind: PackageKind::Basic,
-        list_price: 1000,
-        quote: Quote {
-            discount: 0,
-            adjustments: vec![],
-            public_health_fund: 1000,
-            insurance_fund: 0,
-            self_pay: 0,
-            rule: "bench".into(),
-        },
-        priced_age: 60,
-        priced_tags: Default::default(),
-    };
+    let line = qianyue::synthetic::basic_line();
     let last = Period { year: today.year() - 1 };
     let seeded =
         kernel.store.seed_synthetic_contracts(&team, last, &line, (&plugin.hash, &plugin.info.version)).await.unwrap();

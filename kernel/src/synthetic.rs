@@ -47,3 +47,24 @@ mod tests {
         assert!(ids.iter().all(|id| CitizenId::parse(id).is_ok()));
     }
 }
+
+/// The line every seeded contract carries: Pei's basic package, paid by the
+/// public-health fund, as its plugin prices it for a resident of 60.
+pub fn basic_line() -> crate::contracts::ContractLine {
+    crate::contracts::ContractLine {
+        package_code: "PEI-GW".into(),
+        package_name: "公卫包".into(),
+        kind: crate::plugins::PackageKind::Basic,
+        list_price: 1000,
+        quote: crate::plugins::Quote {
+            discount: 0,
+            adjustments: vec![],
+            public_health_fund: 1000,
+            insurance_fund: 0,
+            self_pay: 0,
+            rule: "synthetic".into(),
+        },
+        priced_age: 60,
+        priced_tags: Default::default(),
+    }
+}
