@@ -317,7 +317,9 @@ async fn a_countys_plugin_limits_apply_to_its_next_call() {
         let kernel = common::kernel(&database, data.path(), &[]).await;
         let region = common::regional_admin();
         let defaults = kernel.plugin_limits(&region, "320322").await.unwrap();
-        assert_eq!(defaults, StoredLimits { fuel: 10_000_000, memory_bytes: 16 << 20, deadline_ms: 50 });
+        let expected =
+            StoredLimits { fuel: 10_000_000, memory_bytes: 16 << 20, deadline_ms: 50, component_bytes: 1 << 20 };
+        assert_eq!(defaults, expected);
 
         let denied = kernel.set_plugin_limits(&common::county_admin("320322"), "320322", defaults.clone()).await;
         assert!(matches!(denied, Err(KernelError::Denied(_))), "a county does not raise its own limits");
@@ -337,9 +339,17 @@ async fn a_countys_plugin_limits_apply_to_its_next_call() {
         let other_county = kernel.plugin_limits(&region, "320321").await.unwrap();
         assert_eq!(other_county.fuel, 10_000_000, "only Pei's plugin is bounded");
 
+        // Components are bounded too: Pei's 263 KB is over a 100 KB limit.
+        let small = StoredLimits { component_bytes: 100 << 10, ..defaults.clone() };
+        kernel.set_plugin_limits(&region, "320322", small).await.unwrap();
+        let pei = qianyue::bundled::PLUGINS.iter().find(|p| p.name == "pei-county").unwrap();
+        let golden = [qianyue::kernel::GoldenUpload { name: "none.json".into(), text: "{\"cases\": []}".into() }];
+        let refused = kernel.upload_plugin(&region, "320322", pei.component, pei.config, &golden).await.unwrap_err();
+        assert!(refused.to_string().contains("over the county's limit of 102400 bytes"), "{refused}");
+
         // Stored: a kernel started on the same database applies them.
         let restarted = common::kernel(&database, data.path(), &[]).await;
-        assert_eq!(restarted.plugin_limits(&region, "320322").await.unwrap().fuel, 1_000);
+        assert_eq!(restarted.plugin_limits(&region, "320322").await.unwrap().component_bytes, 100 << 10);
         kernel.set_plugin_limits(&region, "320322", defaults).await.unwrap();
         kernel.sign(&doctor, common::sign("res-pei-005", "team-anguo-1", &["PEI-GW"])).await.unwrap();
     }

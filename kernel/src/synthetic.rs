@@ -35,19 +35,6 @@ pub fn poverty_list(county: &str, rows: usize) -> String {
     csv
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_row_has_a_distinct_valid_citizen_id() {
-        let csv = poverty_list("320322", 30_000);
-        let ids: std::collections::HashSet<&str> = csv.lines().skip(1).map(|l| l.split(',').nth(2).unwrap()).collect();
-        assert_eq!(ids.len(), 30_000);
-        assert!(ids.iter().all(|id| CitizenId::parse(id).is_ok()));
-    }
-}
-
 /// The line every seeded contract carries: Pei's basic package, paid by the
 /// public-health fund, as its plugin prices it for a resident of 60.
 pub fn basic_line() -> crate::contracts::ContractLine {
@@ -66,5 +53,18 @@ pub fn basic_line() -> crate::contracts::ContractLine {
         },
         priced_age: 60,
         priced_tags: Default::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_row_has_a_distinct_valid_citizen_id() {
+        let csv = poverty_list("320322", 30_000);
+        let ids: std::collections::HashSet<&str> = csv.lines().skip(1).map(|l| l.split(',').nth(2).unwrap()).collect();
+        assert_eq!(ids.len(), 30_000);
+        assert!(ids.iter().all(|id| CitizenId::parse(id).is_ok()));
     }
 }

@@ -134,6 +134,9 @@ pub struct LimitArgs {
     /// Wall-clock time a call may take, in milliseconds.
     #[arg(long)]
     deadline_ms: Option<u64>,
+    /// Largest component the county may upload, in KiB (`plugin limits` only).
+    #[arg(long)]
+    component_kib: Option<usize>,
 }
 
 impl LimitArgs {
@@ -143,6 +146,7 @@ impl LimitArgs {
             fuel: self.fuel.unwrap_or(default.fuel),
             memory_bytes: self.memory_mib.map_or(default.memory_bytes, |m| m << 20),
             deadline: self.deadline_ms.map_or(default.deadline, std::time::Duration::from_millis),
+            component_bytes: self.component_kib.map_or(default.component_bytes, |k| k << 10),
         }
     }
 }
@@ -178,13 +182,15 @@ pub fn run(command: PluginCommand) -> anyhow::Result<()> {
         PluginCommand::Limits { county, limits, kernel } => run_job(async move {
             let kernel = kernel.open().await?;
             let current = kernel.plugin_limits(&operator(), &county).await?;
-            if limits.fuel.is_none() && limits.memory_mib.is_none() && limits.deadline_ms.is_none() {
+            let none = limits.fuel.is_none() && limits.memory_mib.is_none() && limits.deadline_ms.is_none();
+            if none && limits.component_kib.is_none() {
                 return print_json(&current);
             }
             let wanted = qianyue::store::StoredLimits {
                 fuel: limits.fuel.unwrap_or(current.fuel),
                 memory_bytes: limits.memory_mib.map_or(current.memory_bytes, |m| (m as u64) << 20),
                 deadline_ms: limits.deadline_ms.unwrap_or(current.deadline_ms),
+                component_bytes: limits.component_kib.map_or(current.component_bytes, |k| (k as u64) << 10),
             };
             print_json(&kernel.set_plugin_limits(&operator(), &county, wanted).await?)
         }),

@@ -160,6 +160,7 @@ impl Kernel {
         Ok(StoredLimits {
             fuel: limits.fuel,
             memory_bytes: limits.memory_bytes as u64,
+            component_bytes: limits.component_bytes as u64,
             deadline_ms: u64::try_from(limits.deadline.as_millis()).unwrap_or(u64::MAX),
         })
     }
@@ -198,6 +199,14 @@ impl Kernel {
         self.county_for(who, Action::ManagePlugins, county).await?;
         if golden.is_empty() {
             return Err(KernelError::PluginRejected("a version needs its golden cases: none were sent".into()));
+        }
+        let most = self.plugins.limits_of(county)?.component_bytes;
+        if component.len() > most {
+            return Err(KernelError::PluginRejected(format!(
+                "the component is {} bytes, over the county's limit of {most} bytes (the region raises it with \
+                 `qianyue plugin limits --component-kib`)",
+                component.len()
+            )));
         }
         let plugin = self.compile("the upload", component, config).await.map_err(|e| match e {
             KernelError::Plugin(PluginError::Invalid { message, .. }) => KernelError::PluginRejected(message),
@@ -384,6 +393,7 @@ fn limits_from(limits: &StoredLimits) -> Limits {
     Limits {
         fuel: limits.fuel,
         memory_bytes: usize::try_from(limits.memory_bytes).unwrap_or(usize::MAX),
+        component_bytes: usize::try_from(limits.component_bytes).unwrap_or(usize::MAX),
         deadline: std::time::Duration::from_millis(limits.deadline_ms),
     }
 }

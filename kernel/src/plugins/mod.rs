@@ -366,8 +366,8 @@ impl PluginHost {
                 sandbox::MEMORY_CEILING >> 20
             ));
         }
-        if limits.fuel == 0 || limits.deadline.is_zero() || limits.memory_bytes == 0 {
-            return Err("fuel, memory and deadline must all be above zero".into());
+        if limits.fuel == 0 || limits.deadline.is_zero() || limits.memory_bytes == 0 || limits.component_bytes == 0 {
+            return Err("fuel, memory, deadline and component size must all be above zero".into());
         }
         Ok(())
     }

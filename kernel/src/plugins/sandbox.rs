@@ -32,15 +32,22 @@ pub struct Limits {
     pub fuel: u64,
     /// Largest linear memory, in bytes.
     pub memory_bytes: usize,
+    /// Largest component the county may upload, in bytes.
+    pub component_bytes: usize,
     /// Wall-clock time a call may take.
     pub deadline: Duration,
 }
 
 impl Default for Limits {
     /// In the range hosted plugin platforms use: ~10 M instructions, a few
-    /// MiB, tens of milliseconds.
+    /// MiB, tens of milliseconds, components under 1 MiB.
     fn default() -> Self {
-        Limits { fuel: 10_000_000, memory_bytes: 16 << 20, deadline: Duration::from_millis(50) }
+        Limits {
+            fuel: 10_000_000,
+            memory_bytes: 16 << 20,
+            deadline: Duration::from_millis(50),
+            component_bytes: 1 << 20,
+        }
     }
 }
 
@@ -69,6 +76,7 @@ impl Limits {
         Limits {
             fuel: self.fuel.saturating_mul(u64::from(items)),
             memory_bytes: self.memory_bytes,
+            component_bytes: self.component_bytes,
             deadline: self.deadline.saturating_mul(items),
         }
     }

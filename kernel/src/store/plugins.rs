@@ -223,6 +223,7 @@ fn activation(r: &AnyRow) -> Result<StoredActivation, StoreError> {
 pub struct StoredLimits {
     pub fuel: u64,
     pub memory_bytes: u64,
+    pub component_bytes: u64,
     pub deadline_ms: u64,
 }
 
@@ -232,15 +233,17 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         sqlx::query(
-            "INSERT INTO plugin_limits (county_code, fuel, memory_bytes, deadline_ms, set_at, set_by)
-             VALUES ($1, $2, $3, $4, $5, $6)
+            "INSERT INTO plugin_limits (county_code, fuel, memory_bytes, deadline_ms, component_bytes, set_at, set_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
              ON CONFLICT (county_code) DO UPDATE SET fuel = excluded.fuel, memory_bytes = excluded.memory_bytes,
-                 deadline_ms = excluded.deadline_ms, set_at = excluded.set_at, set_by = excluded.set_by",
+                 deadline_ms = excluded.deadline_ms, component_bytes = excluded.component_bytes,
+                 set_at = excluded.set_at, set_by = excluded.set_by",
         )
         .bind(county)
         .bind(as_i64(limits.fuel))
         .bind(as_i64(limits.memory_bytes))
         .bind(as_i64(limits.deadline_ms))
+        .bind(as_i64(limits.component_bytes))
         .bind(events::now())
         .bind(actor)
         .execute(&mut *tx)
@@ -252,9 +255,10 @@ impl Store {
 
     /// Every county's own plugin limits.
     pub async fn plugin_limits(&self) -> Result<Vec<(String, StoredLimits)>, StoreError> {
-        let rows = sqlx::query("SELECT county_code, fuel, memory_bytes, deadline_ms FROM plugin_limits")
-            .fetch_all(&self.pool)
-            .await?;
+        let rows =
+            sqlx::query("SELECT county_code, fuel, memory_bytes, deadline_ms, component_bytes FROM plugin_limits")
+                .fetch_all(&self.pool)
+                .await?;
         let count = |r: &AnyRow, c: &str| r.try_get::<i64, _>(c).map(|n| u64::try_from(n).unwrap_or(0));
         rows.iter()
             .map(|r| {
@@ -262,6 +266,7 @@ impl Store {
                     fuel: count(r, "fuel")?,
                     memory_bytes: count(r, "memory_bytes")?,
                     deadline_ms: count(r, "deadline_ms")?,
+                    component_bytes: count(r, "component_bytes")?,
                 };
                 Ok((text(r, "county_code")?, limits))
             })

@@ -138,6 +138,12 @@ fn benefit(field: &str, benefit: &Benefit) -> Result<(), String> {
 impl Config {
     /// Reads and checks a configuration document.
     pub fn parse(document: &str) -> Result<Config, String> {
+        // Every fresh instance reads the document: the plain parse is the fast
+        // path, and only a refused document is read again to name the field.
+        if let Ok(config) = serde_json::from_str::<Config>(document) {
+            config.validate()?;
+            return Ok(config);
+        }
         let mut deserializer = serde_json::Deserializer::from_str(document);
         let config: Config = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
             // The path names the field; at the top level it is only ".".
