@@ -6,9 +6,13 @@ mod common;
 
 use std::path::Path;
 
+fn pei() -> &'static qianyue::bundled::BundledPlugin {
+    qianyue::bundled::plugin("pei-county").unwrap()
+}
+
 /// The bundled Pei component written to a file, as a county's build leaves it.
 fn pei_component(dir: &Path) -> (std::path::PathBuf, &'static qianyue::bundled::BundledPlugin) {
-    let pei = qianyue::bundled::PLUGINS.iter().find(|p| p.name == "pei-county").unwrap();
+    let pei = pei();
     let path = dir.join("pei_county.wasm");
     std::fs::write(&path, pei.component).unwrap();
     (path, pei)
@@ -80,7 +84,7 @@ fn plugin_test_refuses_a_file_that_is_not_a_component_in_one_line() {
 /// golden files of Pei.
 fn upload_body(config: &str, golden: &[&str]) -> serde_json::Value {
     use base64::Engine as _;
-    let pei = qianyue::bundled::PLUGINS.iter().find(|p| p.name == "pei-county").unwrap();
+    let pei = pei();
     let golden: Vec<_> = golden
         .iter()
         .map(|name| {
@@ -97,7 +101,7 @@ fn upload_body(config: &str, golden: &[&str]) -> serde_json::Value {
 
 /// Pei's configuration with the checkup package at 30% instead of 40%.
 fn cheaper_checkup() -> String {
-    let pei = qianyue::bundled::PLUGINS.iter().find(|p| p.name == "pei-county").unwrap();
+    let pei = pei();
     let mut config: serde_json::Value = serde_json::from_str(pei.config).unwrap();
     config["checkup_percent"] = 30.into();
     config.to_string()
@@ -215,7 +219,7 @@ async fn the_plugin_lifecycle_runs_from_the_command_line() {
     let database = common::databases().await.remove(0);
     let data = tempfile::tempdir().unwrap();
     drop(common::Server::start(data.path(), &database, &["--demo"]));
-    let pei = qianyue::bundled::PLUGINS.iter().find(|p| p.name == "pei-county").unwrap();
+    let pei = pei();
     let dir = tempfile::tempdir().unwrap();
     let (component, _) = pei_component(dir.path());
     let config = dir.path().join("config.json");
@@ -342,7 +346,7 @@ async fn a_countys_plugin_limits_apply_to_its_next_call() {
         // Components are bounded too: Pei's 263 KB is over a 100 KB limit.
         let small = StoredLimits { component_bytes: 100 << 10, ..defaults.clone() };
         kernel.set_plugin_limits(&region, "320322", small).await.unwrap();
-        let pei = qianyue::bundled::PLUGINS.iter().find(|p| p.name == "pei-county").unwrap();
+        let pei = pei();
         let golden = [qianyue::kernel::GoldenUpload { name: "none.json".into(), text: "{\"cases\": []}".into() }];
         let refused = kernel.upload_plugin(&region, "320322", pei.component, pei.config, &golden).await.unwrap_err();
         assert!(refused.to_string().contains("over the county's limit of 102400 bytes"), "{refused}");

@@ -18,7 +18,7 @@ fn resident_kib() -> u64 {
 
 fn main() {
     let count: usize = std::env::var("QIANYUE_FLEET").ok().and_then(|n| n.parse().ok()).unwrap_or(2_850);
-    let pei = qianyue::bundled::PLUGINS.iter().find(|p| p.name == "pei-county").unwrap();
+    let pei = qianyue::bundled::plugin("pei-county").unwrap();
     let base: serde_json::Value = serde_json::from_str(pei.config).unwrap();
     let cache = tempfile::tempdir().unwrap();
     let copies: Vec<(Vec<u8>, String)> = (0..count)

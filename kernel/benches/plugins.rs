@@ -12,7 +12,7 @@ use qianyue::residents::Sex;
 const BATCH: usize = 10_000;
 
 fn pei() -> &'static qianyue::bundled::BundledPlugin {
-    qianyue::bundled::PLUGINS.iter().find(|p| p.name == "pei-county").unwrap()
+    qianyue::bundled::plugin("pei-county").unwrap()
 }
 
 fn checkup_request(list_price: i64) -> PriceRequest {

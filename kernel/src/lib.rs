@@ -31,6 +31,11 @@ pub mod bundled {
     }
 
     include!(concat!(env!("OUT_DIR"), "/bundled.rs"));
+
+    /// The bundled plugin built from `plugins/<name>`.
+    pub fn plugin(name: &str) -> Option<&'static BundledPlugin> {
+        PLUGINS.iter().find(|p| p.name == name)
+    }
 }
 
 /// Dates as ISO 8601 (`2026-11-23`) in JSON.

@@ -218,7 +218,7 @@ async fn candidate(
 ) -> anyhow::Result<std::sync::Arc<qianyue::plugins::Plugin>> {
     let bytes = read(path)?;
     let config = read_text(config)?;
-    Ok(kernel.candidate_plugin(&path.display().to_string(), &bytes, &config).await?)
+    Ok(kernel.compile_plugin(&path.display().to_string(), &bytes, &config).await?)
 }
 
 fn test(component: &Path, files: &VersionFiles, limits: &LimitArgs) -> anyhow::Result<()> {

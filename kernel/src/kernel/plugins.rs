@@ -108,7 +108,7 @@ impl Kernel {
         bytes: &[u8],
         config: &str,
     ) -> Result<Arc<Plugin>, KernelError> {
-        let plugin = self.compile(source, bytes, config).await?;
+        let plugin = self.compile_plugin(source, bytes, config).await?;
         self.store.save_plugin_version(&stored(&plugin, "kernel"), bytes).await?;
         self.plugins.set_base(plugin.clone())?;
         Ok(plugin)
@@ -208,7 +208,7 @@ impl Kernel {
                 component.len()
             )));
         }
-        let plugin = self.compile("the upload", component, config).await.map_err(|e| match e {
+        let plugin = self.compile_plugin("the upload", component, config).await.map_err(|e| match e {
             KernelError::Plugin(PluginError::Invalid { message, .. }) => KernelError::PluginRejected(message),
             other => other,
         })?;
@@ -350,11 +350,6 @@ impl Kernel {
         })
     }
 
-    /// Compiles a candidate from files without storing it, for replays.
-    pub async fn candidate_plugin(&self, source: &str, bytes: &[u8], config: &str) -> Result<Arc<Plugin>, KernelError> {
-        self.compile(source, bytes, config).await
-    }
-
     /// A stored version of `county`, compiled.
     async fn county_version(&self, county: &str, hash: &str) -> Result<Arc<Plugin>, KernelError> {
         let plugin = self.stored_plugin(hash).await?;
@@ -371,15 +366,12 @@ impl Kernel {
         }
         let (version, bytes) =
             self.store.plugin_version(hash).await?.ok_or_else(|| not_found("plugin version", hash))?;
-        let host = Arc::clone(&self.plugins);
-        let source = format!("stored version {hash}");
-        tokio::task::spawn_blocking(move || host.version(&source, &bytes, &version.config))
-            .await
-            .map_err(|e| PluginError::Host(e.to_string()))?
-            .map_err(KernelError::from)
+        self.compile_plugin(&format!("stored version {hash}"), &bytes, &version.config).await
     }
 
-    async fn compile(&self, source: &str, bytes: &[u8], config: &str) -> Result<Arc<Plugin>, KernelError> {
+    /// Compiles a version (or finds it compiled) without storing or
+    /// installing it: a candidate for replays, or the first step of the rest.
+    pub async fn compile_plugin(&self, source: &str, bytes: &[u8], config: &str) -> Result<Arc<Plugin>, KernelError> {
         let host = Arc::clone(&self.plugins);
         let (source, bytes, config) = (source.to_owned(), bytes.to_vec(), config.to_owned());
         tokio::task::spawn_blocking(move || host.version(&source, &bytes, &config))

@@ -94,37 +94,37 @@ impl Plugin {
 
     /// Prices many requests crossing the sandbox boundary once.
     pub fn price_batch(&self, requests: &[PriceRequest]) -> Result<Vec<Result<Quote, Refusal>>, PluginError> {
-        let answers = match &self.runner {
-            Runner::V0_1(r) => r.price_batch(requests).map_err(|f| self.failed(f))?,
+        // Each quote with the list price it says it priced from (newer worlds say).
+        let answers: Vec<Result<(Option<Fen>, Quote), Refusal>> = match &self.runner {
+            Runner::V0_1(r) => {
+                let answers = r.price_batch(requests).map_err(|f| self.failed(f))?;
+                answers.into_iter().map(|a| a.map(|quote| (None, quote))).collect()
+            }
             Runner::V1_0(r) => {
                 let answers = r.price_batch(requests).map_err(|f| self.failed(f))?;
-                self.same_length("price-batch", requests.len(), answers.len())?;
-                let mut quotes = Vec::with_capacity(answers.len());
-                for (request, answer) in requests.iter().zip(answers) {
-                    quotes.push(match answer {
-                        Ok(priced) if priced.list_price != request.list_price => {
-                            return Err(self.wrong(
-                                "price",
-                                format!(
-                                    "it priced `{}` from a list price of {} fen, its catalogue says {} fen",
-                                    request.package_code, priced.list_price, request.list_price
-                                ),
-                            ));
-                        }
-                        Ok(priced) => Ok(priced.quote),
-                        Err(refusal) => Err(refusal),
-                    });
-                }
-                quotes
+                answers.into_iter().map(|a| a.map(|p| (Some(p.list_price), p.quote))).collect()
             }
         };
         self.same_length("price-batch", requests.len(), answers.len())?;
-        for (request, answer) in requests.iter().zip(&answers) {
-            if let Ok(quote) = answer {
-                checks::quote(request.list_price, quote).map_err(|reason| self.wrong("price", reason))?;
-            }
-        }
-        Ok(answers)
+        requests
+            .iter()
+            .zip(answers)
+            .map(|(request, answer)| {
+                if let Ok((priced_from, quote)) = &answer {
+                    if let Some(list_price) = priced_from.filter(|p| *p != request.list_price) {
+                        return Err(self.wrong(
+                            "price",
+                            format!(
+                                "it priced `{}` from a list price of {list_price} fen, its catalogue says {} fen",
+                                request.package_code, request.list_price
+                            ),
+                        ));
+                    }
+                    checks::quote(request.list_price, quote).map_err(|reason| self.wrong("price", reason))?;
+                }
+                Ok(answer.map(|(_, quote)| quote))
+            })
+            .collect()
     }
 
     /// The basic package the plugin assigns to a resident's population

@@ -7,7 +7,7 @@ use time::Date;
 const UNRULY: &str = env!("QIANYUE_FIXTURE_UNRULY");
 
 fn bundled_pei() -> &'static crate::bundled::BundledPlugin {
-    crate::bundled::PLUGINS.iter().find(|p| p.name == "pei-county").unwrap()
+    crate::bundled::plugin("pei-county").unwrap()
 }
 
 fn pei(host: &PluginHost) -> Arc<Plugin> {
