@@ -41,8 +41,12 @@ fn pricing(c: &mut Criterion) {
     let native = native_request();
 
     c.bench_function("price/native", |b| b.iter(|| pei_county::rules::price(&config, black_box(&native)).unwrap()));
-    // A fresh, isolated and configured instance for the one call.
+    // A fresh, isolated and configured instance for the one call (the
+    // component is a snapshot taken after `configure`).
     c.bench_function("price/fresh-instance", |b| b.iter(|| plugin.price(black_box(&request)).unwrap().unwrap()));
+    // One instance kept for the calls of an operation, as a signing does.
+    let mut session = plugin.session().unwrap();
+    c.bench_function("price/warm-instance", |b| b.iter(|| session.price(black_box(&request)).unwrap().unwrap()));
     let unruly = host.load("unruly", &std::fs::read(env!("QIANYUE_FIXTURE_UNRULY")).unwrap(), "").unwrap();
     let mut ok = checkup_request(100);
     ok.package_code = "UNRULY-OK".into();
@@ -76,8 +80,8 @@ fn loading(c: &mut Criterion) {
             BatchSize::PerIteration,
         )
     });
-    // From the cache: the code is read instead of compiled; then the
-    // component is linked, asked who it is, configured and asked its catalogue.
+    // From the cache: the configured snapshot's code is read instead of
+    // compiled; then it is linked, asked who it is and its catalogue.
     group.bench_function("cached", |b| {
         b.iter_batched(
             || PluginHost::cached(Limits::default(), cache.path()).unwrap(),

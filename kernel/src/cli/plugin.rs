@@ -242,6 +242,10 @@ fn test(component: &Path, files: &VersionFiles, limits: &LimitArgs) -> anyhow::R
         outcomes.len() - failed.len(),
         failed.len()
     );
+    match &plugin.starts_configured {
+        Ok(()) => println!("instances start configured, from a snapshot taken after `configure`"),
+        Err(why) => println!("each call configures its instance anew (not snapshotted: {why})"),
+    }
     if failed.is_empty() { Ok(()) } else { anyhow::bail!("{} golden cases failed", failed.len()) }
 }
 

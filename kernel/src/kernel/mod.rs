@@ -325,7 +325,9 @@ impl Kernel {
             let plugin = Arc::clone(&plugin);
             let facts = facts.clone();
             tokio::task::spawn_blocking(move || {
-                Ok::<_, PluginError>((plugin.basic_package(&facts)?, plugin.price_batch(&requests)?))
+                // One instance answers both: the second call finds it warm.
+                let mut session = plugin.session()?;
+                Ok::<_, PluginError>((session.basic_package(&facts)?, session.price_batch(&requests)?))
             })
             .await
             .map_err(|e| PluginError::Host(e.to_string()))??

@@ -1,7 +1,8 @@
-//! Compiled components, shared and kept: each component (by the SHA-256 of
-//! its bytes) is compiled once per process, and with a cache folder once per
-//! machine, so that a restart maps the code from a file instead of compiling
-//! it (milliseconds instead of a tenth of a second for a Rust component,
+//! Compiled components, shared and kept: each component (named by the
+//! SHA-256 of its bytes, or for a configured snapshot by its version's hash)
+//! is compiled once per process, and with a cache folder once per machine,
+//! so that a restart maps the code from a file instead of compiling it
+//! (milliseconds instead of a tenth of a second for a Rust component,
 //! seconds for a Python one), and pages of code no call runs stay on disk.
 
 use std::collections::HashMap;
@@ -31,30 +32,45 @@ impl Compiled {
         }
     }
 
-    /// The component whose bytes hash to `sha256`.
-    pub(super) fn component(&self, engine: &Engine, sha256: &str, bytes: &[u8]) -> Result<Component, String> {
-        if let Some(component) = self.loaded.read().ok().and_then(|l| l.get(sha256).cloned()) {
-            return Ok(component);
+    /// The component named `name`, compiling `bytes` if it was never compiled.
+    pub(super) fn component(&self, engine: &Engine, name: &str, bytes: &[u8]) -> Result<Component, String> {
+        match self.cached(engine, name) {
+            Some(component) => Ok(component),
+            None => self.compile(engine, name, bytes),
         }
-        let file = self.dir.as_ref().map(|dir| dir.join(format!("{sha256}-{}.cwasm", self.engine_tag)));
-        let cached = file.as_deref().filter(|f| f.exists()).and_then(|f| load(engine, f));
-        let component = match cached {
-            Some(component) => component,
-            None => {
-                let component = Component::new(engine, bytes).map_err(|e| format!("{e:#}"))?;
-                if let Some(file) = &file {
-                    // A cache that cannot be written costs a compilation at the next start, nothing more.
-                    if let Err(e) = store(&component, file) {
-                        tracing::warn!(file = %file.display(), error = %e, "compiled plugin not cached");
-                    }
-                }
-                component
+    }
+
+    /// The component named `name` if this process or this machine compiled it.
+    pub(super) fn cached(&self, engine: &Engine, name: &str) -> Option<Component> {
+        if let Some(component) = self.loaded.read().ok().and_then(|l| l.get(name).cloned()) {
+            return Some(component);
+        }
+        let component = self.file(name).filter(|f| f.exists()).and_then(|f| load(engine, &f))?;
+        self.keep(name, &component);
+        Some(component)
+    }
+
+    /// Compiles `bytes` and keeps the code under `name`.
+    pub(super) fn compile(&self, engine: &Engine, name: &str, bytes: &[u8]) -> Result<Component, String> {
+        let component = Component::new(engine, bytes).map_err(|e| format!("{e:#}"))?;
+        if let Some(file) = self.file(name) {
+            // A cache that cannot be written costs a compilation at the next start, nothing more.
+            if let Err(e) = store(&component, &file) {
+                tracing::warn!(file = %file.display(), error = %e, "compiled plugin not cached");
             }
-        };
-        if let Ok(mut loaded) = self.loaded.write() {
-            loaded.insert(sha256.to_owned(), component.clone());
         }
+        self.keep(name, &component);
         Ok(component)
+    }
+
+    fn file(&self, name: &str) -> Option<PathBuf> {
+        self.dir.as_ref().map(|dir| dir.join(format!("{name}-{}.cwasm", self.engine_tag)))
+    }
+
+    fn keep(&self, name: &str, component: &Component) {
+        if let Ok(mut loaded) = self.loaded.write() {
+            loaded.insert(name.to_owned(), component.clone());
+        }
     }
 }
 

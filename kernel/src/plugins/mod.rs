@@ -14,6 +14,7 @@ mod compiled;
 pub mod golden;
 mod model;
 mod sandbox;
+mod snapshot;
 mod v0_1_0;
 mod v1_0_0;
 
@@ -78,6 +79,10 @@ pub struct Plugin {
     /// The world the component was built for, e.g. `qianyue:county/county-plugin@1.0.0`.
     pub world: &'static str,
     pub catalogue: Vec<Package>,
+    /// `Ok` when its instances start from a snapshot taken after
+    /// `configure` (see `snapshot.rs`); otherwise why each call configures
+    /// its instance anew.
+    pub starts_configured: Result<(), String>,
     runner: Runner,
 }
 
@@ -86,97 +91,46 @@ impl Plugin {
         self.catalogue.iter().find(|p| p.code == code)
     }
 
-    /// Prices one package for one resident.
-    pub fn price(&self, request: &PriceRequest) -> Result<Result<Quote, Refusal>, PluginError> {
-        let mut answers = self.price_batch(std::slice::from_ref(request))?;
-        answers.pop().ok_or_else(|| self.wrong("price", "no answer".into()))
-    }
-
-    /// Prices many requests crossing the sandbox boundary once.
-    pub fn price_batch(&self, requests: &[PriceRequest]) -> Result<Vec<Result<Quote, Refusal>>, PluginError> {
-        // Each quote with the list price it says it priced from (newer worlds say).
-        let answers: Vec<Result<(Option<Fen>, Quote), Refusal>> = match &self.runner {
-            Runner::V0_1(r) => {
-                let answers = r.price_batch(requests).map_err(|f| self.failed(f))?;
-                answers.into_iter().map(|a| a.map(|quote| (None, quote))).collect()
-            }
-            Runner::V1_0(r) => {
-                let answers = r.price_batch(requests).map_err(|f| self.failed(f))?;
-                answers.into_iter().map(|a| a.map(|p| (Some(p.list_price), p.quote))).collect()
-            }
+    /// An instance of this version for the calls of one kernel operation: fresh
+    /// and configured at the first call, warm for the next ones (a fresh
+    /// instance costs several times a warm call). Plugins of the 0.1.0 world
+    /// answer each call of a session in a fresh instance.
+    pub fn session(&self) -> Result<Session<'_>, PluginError> {
+        let calls = match &self.runner {
+            Runner::V0_1(r) => Calls::V0_1(r),
+            Runner::V1_0(r) => Calls::V1_0(r.configured("configure").map_err(|f| self.failed(f))?),
         };
-        self.same_length("price-batch", requests.len(), answers.len())?;
-        requests
-            .iter()
-            .zip(answers)
-            .map(|(request, answer)| {
-                if let Ok((priced_from, quote)) = &answer {
-                    if let Some(list_price) = priced_from.filter(|p| *p != request.list_price) {
-                        return Err(self.wrong(
-                            "price",
-                            format!(
-                                "it priced `{}` from a list price of {list_price} fen, its catalogue says {} fen",
-                                request.package_code, request.list_price
-                            ),
-                        ));
-                    }
-                    checks::quote(request.list_price, quote).map_err(|reason| self.wrong("price", reason))?;
-                }
-                Ok(answer.map(|(_, quote)| quote))
-            })
-            .collect()
+        Ok(Session { plugin: self, calls })
     }
 
-    /// The basic package the plugin assigns to a resident's population
-    /// group, or `None` when its world cannot say (0.1.0): then the
-    /// catalogue's target groups and the pricing refusal are all there is.
+    /// Prices one package for one resident, in a fresh instance.
+    pub fn price(&self, request: &PriceRequest) -> Result<Result<Quote, Refusal>, PluginError> {
+        self.session()?.price(request)
+    }
+
+    /// Prices many requests crossing the sandbox boundary once, in a fresh instance.
+    pub fn price_batch(&self, requests: &[PriceRequest]) -> Result<Vec<Result<Quote, Refusal>>, PluginError> {
+        self.session()?.price_batch(requests)
+    }
+
+    /// See [`Session::basic_package`]; in a fresh instance.
     pub fn basic_package(&self, resident: &ResidentFacts) -> Result<Option<Result<String, Refusal>>, PluginError> {
-        let Runner::V1_0(r) = &self.runner else { return Ok(None) };
-        let answer = r.basic_package(resident).map_err(|f| self.failed(f))?;
-        if let Ok(code) = &answer
-            && self.package(code).is_none_or(|p| p.kind != PackageKind::Basic)
-        {
-            return Err(self.wrong("basic-package", format!("`{code}` is not a basic package of its catalogue")));
-        }
-        Ok(Some(answer))
+        self.session()?.basic_package(resident)
     }
 
-    /// May each resident sign each package?
+    /// May each resident sign each package? In a fresh instance.
     pub fn eligible_batch(&self, requests: &[EligibilityRequest]) -> Result<Vec<Result<(), Refusal>>, PluginError> {
-        let answers = self.v1("eligible-batch")?.eligible(requests).map_err(|f| self.failed(f))?;
-        self.same_length("eligible-batch", requests.len(), answers.len())?;
-        Ok(answers)
+        self.session()?.eligible_batch(requests)
     }
 
-    /// Divides claims among their payers.
+    /// Divides claims among their payers, in a fresh instance.
     pub fn adjudicate_batch(&self, claims: &[Claim]) -> Result<Vec<Result<Adjudication, Refusal>>, PluginError> {
-        let answers = self.v1("adjudicate-batch")?.adjudicate_batch(claims).map_err(|f| self.failed(f))?;
-        self.same_length("adjudicate-batch", claims.len(), answers.len())?;
-        for (claim, answer) in claims.iter().zip(&answers) {
-            if let Ok(a) = answer {
-                checks::adjudication(claim.amount, a).map_err(|reason| self.wrong("adjudicate", reason))?;
-            }
-        }
-        Ok(answers)
+        self.session()?.adjudicate_batch(claims)
     }
 
-    /// Settles teams' periods.
+    /// Settles teams' periods, in a fresh instance.
     pub fn settle_batch(&self, activities: &[TeamActivity]) -> Result<Vec<Result<Settlement, Refusal>>, PluginError> {
-        let answers = self.v1("settle-batch")?.settle_batch(activities).map_err(|f| self.failed(f))?;
-        self.same_length("settle-batch", activities.len(), answers.len())?;
-        for s in answers.iter().flatten() {
-            checks::settlement(s).map_err(|reason| self.wrong("settle", reason))?;
-        }
-        Ok(answers)
-    }
-
-    fn v1(&self, call: &'static str) -> Result<&v1_0_0::Runner, PluginError> {
-        match &self.runner {
-            Runner::V1_0(r) => Ok(r),
-            Runner::V0_1(_) => {
-                Err(PluginError::Unsupported { county: self.info.county_code.clone(), call, world: self.world })
-            }
-        }
+        self.session()?.settle_batch(activities)
     }
 
     fn same_length(&self, call: &'static str, asked: usize, answered: usize) -> Result<(), PluginError> {
@@ -193,6 +147,126 @@ impl Plugin {
 
     fn wrong(&self, call: &'static str, reason: String) -> PluginError {
         PluginError::WrongAnswer { county: self.info.county_code.clone(), call, reason }
+    }
+}
+
+/// One instance of a plugin version kept for the calls of one kernel
+/// operation (see [`Plugin::session`]); every answer is checked.
+pub struct Session<'p> {
+    plugin: &'p Plugin,
+    calls: Calls<'p>,
+}
+
+#[allow(
+    clippy::large_enum_variant,
+    reason = "one lives on the stack per operation; a box would cost every call an allocation"
+)]
+enum Calls<'p> {
+    V0_1(&'p v0_1_0::Runner),
+    V1_0(v1_0_0::Session<'p>),
+}
+
+impl<'p> Session<'p> {
+    /// Prices one package for one resident.
+    pub fn price(&mut self, request: &PriceRequest) -> Result<Result<Quote, Refusal>, PluginError> {
+        let mut answers = self.price_batch(std::slice::from_ref(request))?;
+        answers.pop().ok_or_else(|| self.plugin.wrong("price", "no answer".into()))
+    }
+
+    /// Prices many requests crossing the sandbox boundary once.
+    pub fn price_batch(&mut self, requests: &[PriceRequest]) -> Result<Vec<Result<Quote, Refusal>>, PluginError> {
+        let plugin = self.plugin;
+        // Each quote with the list price it says it priced from (newer worlds say).
+        let answers: Vec<Result<(Option<Fen>, Quote), Refusal>> = match &mut self.calls {
+            Calls::V0_1(r) => {
+                let answers = r.price_batch(requests).map_err(|f| plugin.failed(f))?;
+                answers.into_iter().map(|a| a.map(|quote| (None, quote))).collect()
+            }
+            Calls::V1_0(s) => {
+                let answers = s.price_batch(requests).map_err(|f| plugin.failed(f))?;
+                answers.into_iter().map(|a| a.map(|p| (Some(p.list_price), p.quote))).collect()
+            }
+        };
+        plugin.same_length("price-batch", requests.len(), answers.len())?;
+        requests
+            .iter()
+            .zip(answers)
+            .map(|(request, answer)| {
+                if let Ok((priced_from, quote)) = &answer {
+                    if let Some(list_price) = priced_from.filter(|p| *p != request.list_price) {
+                        return Err(plugin.wrong(
+                            "price",
+                            format!(
+                                "it priced `{}` from a list price of {list_price} fen, its catalogue says {} fen",
+                                request.package_code, request.list_price
+                            ),
+                        ));
+                    }
+                    checks::quote(request.list_price, quote).map_err(|reason| plugin.wrong("price", reason))?;
+                }
+                Ok(answer.map(|(_, quote)| quote))
+            })
+            .collect()
+    }
+
+    /// The basic package the plugin assigns to a resident's population
+    /// group, or `None` when its world cannot say (0.1.0): then the
+    /// catalogue's target groups and the pricing refusal are all there is.
+    pub fn basic_package(&mut self, resident: &ResidentFacts) -> Result<Option<Result<String, Refusal>>, PluginError> {
+        let plugin = self.plugin;
+        let Calls::V1_0(s) = &mut self.calls else { return Ok(None) };
+        let answer = s.basic_package(resident).map_err(|f| plugin.failed(f))?;
+        if let Ok(code) = &answer
+            && plugin.package(code).is_none_or(|p| p.kind != PackageKind::Basic)
+        {
+            return Err(plugin.wrong("basic-package", format!("`{code}` is not a basic package of its catalogue")));
+        }
+        Ok(Some(answer))
+    }
+
+    /// May each resident sign each package?
+    pub fn eligible_batch(&mut self, requests: &[EligibilityRequest]) -> Result<Vec<Result<(), Refusal>>, PluginError> {
+        let plugin = self.plugin;
+        let answers = self.v1("eligible-batch")?.eligible(requests).map_err(|f| plugin.failed(f))?;
+        plugin.same_length("eligible-batch", requests.len(), answers.len())?;
+        Ok(answers)
+    }
+
+    /// Divides claims among their payers.
+    pub fn adjudicate_batch(&mut self, claims: &[Claim]) -> Result<Vec<Result<Adjudication, Refusal>>, PluginError> {
+        let plugin = self.plugin;
+        let answers = self.v1("adjudicate-batch")?.adjudicate_batch(claims).map_err(|f| plugin.failed(f))?;
+        plugin.same_length("adjudicate-batch", claims.len(), answers.len())?;
+        for (claim, answer) in claims.iter().zip(&answers) {
+            if let Ok(a) = answer {
+                checks::adjudication(claim.amount, a).map_err(|reason| plugin.wrong("adjudicate", reason))?;
+            }
+        }
+        Ok(answers)
+    }
+
+    /// Settles teams' periods.
+    pub fn settle_batch(
+        &mut self,
+        activities: &[TeamActivity],
+    ) -> Result<Vec<Result<Settlement, Refusal>>, PluginError> {
+        let plugin = self.plugin;
+        let answers = self.v1("settle-batch")?.settle_batch(activities).map_err(|f| plugin.failed(f))?;
+        plugin.same_length("settle-batch", activities.len(), answers.len())?;
+        for s in answers.iter().flatten() {
+            checks::settlement(s).map_err(|reason| plugin.wrong("settle", reason))?;
+        }
+        Ok(answers)
+    }
+
+    fn v1(&mut self, call: &'static str) -> Result<&mut v1_0_0::Session<'p>, PluginError> {
+        let plugin = self.plugin;
+        match &mut self.calls {
+            Calls::V1_0(s) => Ok(s),
+            Calls::V0_1(_) => {
+                Err(PluginError::Unsupported { county: plugin.info.county_code.clone(), call, world: plugin.world })
+            }
+        }
     }
 }
 
@@ -258,32 +332,87 @@ impl PluginHost {
     pub fn compile(&self, source_name: &str, bytes: &[u8], config: &str) -> Result<Plugin, PluginError> {
         let invalid = |message: String| PluginError::Invalid { source_name: source_name.to_owned(), message };
         let component_sha256 = hex::encode(Sha256::digest(bytes));
-        let component = self.components.component(&self.engine, &component_sha256, bytes).map_err(invalid)?;
-        let world = world_of(&self.engine, &component).map_err(invalid)?;
-        let probing = Arc::new(RwLock::new(self.limits.clone()));
-        let (runner, info) = if world == v1_0_0::WORLD {
-            let mut runner = v1_0_0::Runner::new(&self.linker, &component, probing, config).map_err(invalid)?;
-            let info = runner.info().map_err(|f| invalid(f.into_error("?").to_string()))?;
-            runner.identified(&info, self.county_limits(&info.county_code)?);
-            runner
-                .configure()
-                .map_err(|f| invalid(f.into_error(&info.county_code).to_string()))?
-                .map_err(|message| invalid(format!("it refused its configuration: {message}")))?;
-            (Runner::V1_0(runner), info)
-        } else {
-            let mut runner = v0_1_0::Runner::new(&self.linker, &component, probing).map_err(invalid)?;
-            let info = runner.info().map_err(|f| invalid(f.into_error("?").to_string()))?;
-            runner.identified(self.county_limits(&info.county_code)?);
-            (Runner::V0_1(runner), info)
-        };
+        let hash = version_hash(&component_sha256, config);
+        let snapshot_name = format!("{hash}-configured");
+        let (world, runner, info, starts_configured) =
+            if let Some(snapshot) = self.components.cached(&self.engine, &snapshot_name) {
+                // Configured and snapshotted before: the original is not even mapped.
+                let (runner, info) = self.v1_runner(&snapshot, config, true).map_err(invalid)?;
+                (v1_0_0::WORLD, runner, info, Ok(()))
+            } else {
+                let component = self.components.component(&self.engine, &component_sha256, bytes).map_err(invalid)?;
+                let world = world_of(&self.engine, &component).map_err(invalid)?;
+                if world == v1_0_0::WORLD {
+                    let (runner, info) = self.v1_runner(&component, config, false).map_err(invalid)?;
+                    match self.snapshot(bytes, config, &info, &snapshot_name) {
+                        Ok(snapshot) => {
+                            let (runner, info) = self.v1_runner(&snapshot, config, true).map_err(invalid)?;
+                            (world, runner, info, Ok(()))
+                        }
+                        Err(why) => {
+                            tracing::info!(plugin = %hash, "configured at every call, not snapshotted: {why}");
+                            (world, runner, info, Err(why))
+                        }
+                    }
+                } else {
+                    let mut runner = v0_1_0::Runner::new(&self.linker, &component, self.probing()).map_err(invalid)?;
+                    let info = runner.info().map_err(|f| invalid(f.into_error("?").to_string()))?;
+                    runner.identified(self.county_limits(&info.county_code)?);
+                    (world, Runner::V0_1(runner), info, Err(format!("{world} has no configuration")))
+                }
+            };
         let catalogue = match &runner {
             Runner::V0_1(r) => r.packages(),
-            Runner::V1_0(r) => r.packages(),
+            Runner::V1_0(r) => r.configured("packages").and_then(|mut s| s.packages()),
         }
         .map_err(|f| invalid(f.into_error(&info.county_code).to_string()))?;
         checks::catalogue(&catalogue).map_err(invalid)?;
-        let hash = version_hash(&component_sha256, config);
-        Ok(Plugin { info, hash, component: component_sha256, config: config.to_owned(), world, catalogue, runner })
+        Ok(Plugin {
+            info,
+            hash,
+            component: component_sha256,
+            config: config.to_owned(),
+            world,
+            catalogue,
+            starts_configured,
+            runner,
+        })
+    }
+
+    /// Limits for a component that has not yet said which county it is.
+    fn probing(&self) -> sandbox::SharedLimits {
+        Arc::new(RwLock::new(self.limits.clone()))
+    }
+
+    /// A v1 runner for `component`, identified and with its configuration
+    /// accepted, or why not.
+    fn v1_runner(
+        &self,
+        component: &Component,
+        config: &str,
+        preconfigured: bool,
+    ) -> Result<(Runner, PluginInfo), String> {
+        let mut runner = v1_0_0::Runner::new(&self.linker, component, self.probing(), config, preconfigured)?;
+        let info = runner.info().map_err(|f| f.into_error("?").to_string())?;
+        let limits = self.county_limits(&info.county_code).map_err(|e| e.to_string())?;
+        runner.identified(&info, limits);
+        runner
+            .configure()
+            .map_err(|f| f.into_error(&info.county_code).to_string())?
+            .map_err(|message| format!("it refused its configuration: {message}"))?;
+        Ok((Runner::V1_0(runner), info))
+    }
+
+    /// The component `bytes` snapshotted after `configure` accepted
+    /// `config`, compiled and cached under `name`.
+    fn snapshot(&self, bytes: &[u8], config: &str, info: &PluginInfo, name: &str) -> Result<Component, String> {
+        let limits = self.limits_of(&info.county_code).map_err(|e| e.to_string())?;
+        let label = format!("{}@{}", info.county_code, info.version);
+        let configured =
+            snapshot::configured(&self.engine, &self.linker, bytes, &limits, &label, |store, instance| {
+                v1_0_0::configure(store, instance, config)
+            })?;
+        self.components.compile(&self.engine, name, &configured)
     }
 
     /// The compiled version `hash`, compiling it from `bytes` the first time.

@@ -138,10 +138,12 @@ pub(super) fn start_epoch_ticker(engine: &Engine) {
 
 /// The host state of one call.
 pub(super) struct Sandbox {
-    wasi: WasiCtx,
+    /// Built, with the buffer its output goes to, when the guest first calls
+    /// WASI: most calls never do, and building it is a good part of a fresh
+    /// instance's cost.
+    wasi: Option<(WasiCtx, MemoryOutputPipe)>,
     table: ResourceTable,
     limiter: MemoryLimiter,
-    output: MemoryOutputPipe,
     /// `county@version`, for the plugin's log lines.
     label: String,
     log_lines: u32,
@@ -161,7 +163,20 @@ impl Sandbox {
 
 impl WasiView for Sandbox {
     fn ctx(&mut self) -> WasiCtxView<'_> {
-        WasiCtxView { ctx: &mut self.wasi, table: &mut self.table }
+        let (ctx, _) = self.wasi.get_or_insert_with(|| {
+            let output = MemoryOutputPipe::new(OUTPUT_CAPACITY);
+            let ctx = WasiCtx::builder()
+                .stdout(output.clone())
+                .stderr(output.clone())
+                .wall_clock(StoppedClock)
+                .monotonic_clock(StoppedClock)
+                .secure_random(StdRng::seed_from_u64(0))
+                .insecure_random(StdRng::seed_from_u64(0))
+                .insecure_random_seed(0)
+                .build();
+            (ctx, output)
+        });
+        WasiCtxView { ctx, table: &mut self.table }
     }
 }
 
@@ -208,28 +223,25 @@ impl HostMonotonicClock for StoppedClock {
 
 /// A store for one call, with its fuel and deadline set.
 pub(super) fn store(engine: &Engine, limits: &Limits, label: &str) -> wasmtime::Result<Store<Sandbox>> {
-    let output = MemoryOutputPipe::new(OUTPUT_CAPACITY);
-    let wasi = WasiCtx::builder()
-        .stdout(output.clone())
-        .stderr(output.clone())
-        .wall_clock(StoppedClock)
-        .monotonic_clock(StoppedClock)
-        .secure_random(StdRng::seed_from_u64(0))
-        .insecure_random(StdRng::seed_from_u64(0))
-        .insecure_random_seed(0)
-        .build();
     let limiter = MemoryLimiter { max_bytes: limits.memory_bytes, exceeded: false };
     let mut store = Store::new(
         engine,
-        Sandbox { wasi, table: ResourceTable::new(), limiter, output, label: label.to_owned(), log_lines: 0 },
+        Sandbox { wasi: None, table: ResourceTable::new(), limiter, label: label.to_owned(), log_lines: 0 },
     );
     store.limiter(|s| &mut s.limiter);
+    store.epoch_deadline_trap();
+    arm(&mut store, limits)?;
+    Ok(store)
+}
+
+/// Gives a store the fuel, deadline and log lines of one more call.
+pub(super) fn arm(store: &mut Store<Sandbox>, limits: &Limits) -> wasmtime::Result<()> {
     store.set_fuel(limits.fuel)?;
     // The deadline counts from when it is set, so set it just before the call.
     let ticks = (limits.deadline.as_millis() / EPOCH_TICK.as_millis()).max(1);
     store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
-    store.epoch_deadline_trap();
-    Ok(store)
+    store.data_mut().log_lines = 0;
+    Ok(())
 }
 
 /// Turns a failed call into what happened, for the person reading the error.
@@ -246,7 +258,8 @@ pub(super) fn classify(
         Some(Trap::OutOfFuel) => CallFailure::OutOfFuel { call, fuel: limits.fuel },
         Some(Trap::Interrupt) => CallFailure::Deadline { call, deadline: limits.deadline },
         _ => {
-            let output = String::from_utf8_lossy(&store.data().output.contents()).trim().to_owned();
+            let output = store.data().wasi.as_ref().map(|(_, output)| output.contents()).unwrap_or_default();
+            let output = String::from_utf8_lossy(&output).trim().to_owned();
             let message =
                 if output.is_empty() { format!("{error}") } else { format!("{error}; the plugin said: {output}") };
             CallFailure::Trap { call, message }

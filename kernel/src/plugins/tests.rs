@@ -53,6 +53,53 @@ fn the_bundled_pei_plugin_loads_with_its_catalogue() {
 }
 
 #[test]
+fn a_configured_snapshot_is_cached_and_a_restart_answers_from_it_alone() {
+    let cache = tempfile::tempdir().unwrap();
+    let first = PluginHost::cached(Limits::default(), cache.path()).unwrap();
+    let plugin = pei(&first);
+    assert_eq!(plugin.starts_configured, Ok(()), "Pei's configured memory is snapshotted at load");
+    let cached = |suffix: &str| {
+        std::fs::read_dir(cache.path())
+            .unwrap()
+            .filter(|f| {
+                f.as_ref().unwrap().file_name().to_string_lossy().starts_with(&format!("{}{suffix}", plugin.hash))
+            })
+            .count()
+    };
+    assert_eq!(cached("-configured-"), 1, "the snapshot is cached under the version's hash");
+
+    // A restart: only the snapshot is mapped, and it answers as before.
+    let restarted = PluginHost::cached(Limits::default(), cache.path()).unwrap();
+    let again = restarted.compile("pei", bundled_pei().component, bundled_pei().config).unwrap();
+    assert_eq!(again.starts_configured, Ok(()));
+    assert_eq!((again.hash.as_str(), again.catalogue.len()), (plugin.hash.as_str(), plugin.catalogue.len()));
+    let request = listed(&again, "PEI-TJ", 40, &[]);
+    assert_eq!(again.price(&request).unwrap(), plugin.price(&request).unwrap());
+    let outcomes = golden::run_dir(&again, std::path::Path::new(bundled_pei().golden)).unwrap();
+    let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed()).collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+}
+
+#[test]
+fn the_calls_of_a_session_share_one_instance_and_a_failure_ends_it() {
+    let host = PluginHost::new(Limits::default()).unwrap();
+    let plugin = pei(&host);
+    let mut session = plugin.session().unwrap();
+    let request = listed(&plugin, "PEI-TJ", 40, &[]);
+    let first = session.price(&request).unwrap().unwrap();
+    assert_eq!(session.basic_package(&facts(70, &[Tag::Elderly])).unwrap(), Some(Ok("PEI-GW".into())));
+    assert_eq!(session.price(&request).unwrap().unwrap(), first, "a warm call answers as a fresh one");
+
+    // Too little fuel for the call: it fails, and the session's instance is gone.
+    host.set_limits_of("320322", Limits { fuel: 1_000, ..Limits::default() }).unwrap();
+    assert!(matches!(session.price(&request), Err(PluginError::OutOfFuel { .. })));
+    host.set_limits_of("320322", Limits::default()).unwrap();
+    let after = session.price(&request).unwrap_err().to_string();
+    assert!(after.contains("an earlier call of the same operation failed"), "{after}");
+    assert_eq!(plugin.price(&request).unwrap().unwrap(), first, "a new session starts afresh");
+}
+
+#[test]
 fn pei_prices_the_checkup_at_40_percent_with_the_discount_itemised() {
     let host = PluginHost::new(Limits::default()).unwrap();
     let plugin = pei(&host);

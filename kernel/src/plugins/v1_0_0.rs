@@ -3,7 +3,9 @@
 //! file changes only to follow the kernel's types; the WIT it binds is
 //! frozen.
 
-use wasmtime::component::{Component, HasSelf, Linker};
+use std::cell::OnceCell;
+
+use wasmtime::component::{Component, HasSelf, Instance, InstancePre, Linker};
 use wasmtime::{Engine, Store};
 
 use super::model::{
@@ -21,7 +23,7 @@ wasmtime::component::bindgen!({
 });
 
 use self::exports::qianyue::county::{catalogue as wit_catalogue, incentive as wit_incentive};
-use self::exports::qianyue::county::{insurance as wit_insurance, pricing as wit_pricing};
+use self::exports::qianyue::county::{insurance as wit_insurance, pricing as wit_pricing, setup as wit_setup};
 use self::qianyue::county::logging;
 use self::qianyue::county::types as wit;
 
@@ -58,13 +60,100 @@ pub(super) fn add_imports(linker: &mut Linker<Sandbox>) -> wasmtime::Result<()> 
     logging::add_to_linker::<Sandbox, HasSelf<Sandbox>>(linker, |s| s)
 }
 
+/// Offers `config` to a component instantiated outside a [`Runner`] (the
+/// one a snapshot is taken of).
+pub(super) fn configure(
+    store: &mut Store<Sandbox>,
+    instance: &Instance,
+    config: &str,
+) -> wasmtime::Result<Result<(), String>> {
+    CountyPlugin::new(&mut *store, instance)?.qianyue_county_setup().call_configure(store, config)
+}
+
+/// Where each exported interface's functions are in a component, found
+/// once: a fresh instance then looks up (and type-checks) only the
+/// functions of the interface its call uses, not the whole world's.
+struct Exports {
+    setup: wit_setup::GuestIndices,
+    catalogue: wit_catalogue::GuestIndices,
+    pricing: wit_pricing::GuestIndices,
+    insurance: wit_insurance::GuestIndices,
+    incentive: wit_incentive::GuestIndices,
+}
+
+impl Exports {
+    fn new(pre: &InstancePre<Sandbox>) -> wasmtime::Result<Exports> {
+        Ok(Exports {
+            setup: wit_setup::GuestIndices::new(pre)?,
+            catalogue: wit_catalogue::GuestIndices::new(pre)?,
+            pricing: wit_pricing::GuestIndices::new(pre)?,
+            insurance: wit_insurance::GuestIndices::new(pre)?,
+            incentive: wit_incentive::GuestIndices::new(pre)?,
+        })
+    }
+}
+
+/// An instance, with its interfaces' functions as each is first used (a
+/// warm instance looks them up once).
+struct Live<'a> {
+    exports: &'a Exports,
+    instance: Instance,
+    setup: OnceCell<wit_setup::Guest>,
+    catalogue: OnceCell<wit_catalogue::Guest>,
+    pricing: OnceCell<wit_pricing::Guest>,
+    insurance: OnceCell<wit_insurance::Guest>,
+    incentive: OnceCell<wit_incentive::Guest>,
+}
+
+impl<'a> Live<'a> {
+    fn new(exports: &'a Exports, instance: Instance) -> Self {
+        Live {
+            exports,
+            instance,
+            setup: OnceCell::new(),
+            catalogue: OnceCell::new(),
+            pricing: OnceCell::new(),
+            insurance: OnceCell::new(),
+            incentive: OnceCell::new(),
+        }
+    }
+
+    fn setup(&self, store: &mut Store<Sandbox>) -> wasmtime::Result<wit_setup::Guest> {
+        loaded(&self.setup, || self.exports.setup.load(store, &self.instance))
+    }
+    fn catalogue(&self, store: &mut Store<Sandbox>) -> wasmtime::Result<wit_catalogue::Guest> {
+        loaded(&self.catalogue, || self.exports.catalogue.load(store, &self.instance))
+    }
+    fn pricing(&self, store: &mut Store<Sandbox>) -> wasmtime::Result<wit_pricing::Guest> {
+        loaded(&self.pricing, || self.exports.pricing.load(store, &self.instance))
+    }
+    fn insurance(&self, store: &mut Store<Sandbox>) -> wasmtime::Result<wit_insurance::Guest> {
+        loaded(&self.insurance, || self.exports.insurance.load(store, &self.instance))
+    }
+    fn incentive(&self, store: &mut Store<Sandbox>) -> wasmtime::Result<wit_incentive::Guest> {
+        loaded(&self.incentive, || self.exports.incentive.load(store, &self.instance))
+    }
+}
+
+fn loaded<G: Clone>(cell: &OnceCell<G>, load: impl FnOnce() -> wasmtime::Result<G>) -> wasmtime::Result<G> {
+    if let Some(guest) = cell.get() {
+        return Ok(guest.clone());
+    }
+    let guest = load()?;
+    Ok(cell.get_or_init(|| guest).clone())
+}
+
 /// A compiled component and its county's configuration document, ready to
 /// be instantiated and configured for each call.
 pub(super) struct Runner {
     engine: Engine,
-    pre: CountyPluginPre<Sandbox>,
+    pre: InstancePre<Sandbox>,
+    exports: Exports,
     limits: SharedLimits,
     config: String,
+    /// The component is a snapshot taken after `configure` accepted
+    /// `config` (see `snapshot.rs`): its instances start configured.
+    preconfigured: bool,
     label: String,
 }
 
@@ -74,16 +163,19 @@ impl Runner {
         component: &Component,
         limits: SharedLimits,
         config: &str,
+        preconfigured: bool,
     ) -> Result<Self, String> {
         let pre = linker
             .instantiate_pre(component)
             .map_err(|e| format!("it needs an import the sandbox does not offer ({e})"))?;
-        let pre = CountyPluginPre::new(pre).map_err(|e| format!("it does not export the world {WORLD} ({e})"))?;
+        let exports = Exports::new(&pre).map_err(|e| format!("it does not export the world {WORLD} ({e})"))?;
         Ok(Runner {
             engine: component.engine().clone(),
             pre,
+            exports,
             limits,
             config: config.to_owned(),
+            preconfigured,
             label: String::from("?"),
         })
     }
@@ -95,35 +187,33 @@ impl Runner {
         self.limits = limits;
     }
 
-    /// Runs `f` in a fresh, configured instance: nothing an earlier call did
-    /// can change the answer, and a trap can never leak into the next call.
-    fn call<R>(
-        &self,
-        call: &'static str,
-        items: usize,
-        f: impl FnOnce(&CountyPlugin, &mut Store<Sandbox>) -> wasmtime::Result<R>,
-    ) -> Result<Result<R, String>, CallFailure> {
-        let limits = sandbox::current(&self.limits).for_items(items);
+    /// A fresh instance, configured unless it starts so; `Err` carries the
+    /// plugin's reason for refusing its configuration.
+    pub(super) fn session(&self, call: &'static str) -> Result<Result<Session<'_>, String>, CallFailure> {
+        let limits = sandbox::current(&self.limits);
         let mut store = sandbox::store(&self.engine, &limits, &self.label)
             .map_err(|e| CallFailure::Trap { call, message: e.to_string() })?;
-        let result = self.pre.instantiate(&mut store).and_then(|plugin| {
-            match plugin.qianyue_county_setup().call_configure(&mut store, &self.config)? {
-                Ok(()) => f(&plugin, &mut store).map(Ok),
-                Err(message) => Ok(Err(message)),
-            }
+        let configured = self.pre.instantiate(&mut store).and_then(|instance| {
+            let accepted = match self.preconfigured {
+                true => Ok(()),
+                false => {
+                    Live::new(&self.exports, instance).setup(&mut store)?.call_configure(&mut store, &self.config)?
+                }
+            };
+            Ok(accepted.map(|()| Live::new(&self.exports, instance)))
         });
-        result.map_err(|e| sandbox::classify(call, &store, &limits, e))
+        match configured {
+            Ok(Ok(live)) => Ok(Ok(Session { runner: self, store, live: Some(live) })),
+            Ok(Err(message)) => Ok(Err(message)),
+            Err(e) => Err(sandbox::classify(call, &store, &limits, e)),
+        }
     }
 
-    /// A call whose configuration was refused fails like a crash: the
-    /// configuration was accepted at load, so this cannot be the caller's fault.
-    fn configured<R>(
-        &self,
-        call: &'static str,
-        items: usize,
-        f: impl FnOnce(&CountyPlugin, &mut Store<Sandbox>) -> wasmtime::Result<R>,
-    ) -> Result<R, CallFailure> {
-        self.call(call, items, f)?.map_err(|message| CallFailure::Trap {
+    /// A session for calls after load: a configuration refused now fails
+    /// like a crash, since it was accepted at load and cannot be the
+    /// caller's fault.
+    pub(super) fn configured(&self, call: &'static str) -> Result<Session<'_>, CallFailure> {
+        self.session(call)?.map_err(|message| CallFailure::Trap {
             call,
             message: format!("the plugin refused its configuration: {message}"),
         })
@@ -136,7 +226,7 @@ impl Runner {
         let info = self
             .pre
             .instantiate(&mut store)
-            .and_then(|p| p.qianyue_county_setup().call_info(&mut store))
+            .and_then(|instance| Live::new(&self.exports, instance).setup(&mut store)?.call_info(&mut store))
             .map_err(|e| sandbox::classify("info", &store, &limits, e))?;
         Ok(PluginInfo {
             county_code: info.county_code,
@@ -149,22 +239,54 @@ impl Runner {
     /// Offers the configuration document; `Err` carries the plugin's reason
     /// for refusing it.
     pub(super) fn configure(&self) -> Result<Result<(), String>, CallFailure> {
-        self.call("configure", 1, |_, _| Ok(()))
+        Ok(self.session("configure")?.map(drop))
+    }
+}
+
+/// One configured instance kept for the calls of one kernel operation (a
+/// signing's basic-package question and its prices): each call gets its own
+/// fuel and deadline, and a call that fails ends the session, since an
+/// instance that trapped refuses every further call.
+pub(super) struct Session<'r> {
+    runner: &'r Runner,
+    store: Store<Sandbox>,
+    /// `None` once a call failed: an instance that trapped refuses every further call.
+    live: Option<Live<'r>>,
+}
+
+impl Session<'_> {
+    fn call<R>(
+        &mut self,
+        call: &'static str,
+        items: usize,
+        f: impl FnOnce(&Live<'_>, &mut Store<Sandbox>) -> wasmtime::Result<R>,
+    ) -> Result<R, CallFailure> {
+        let live = self.live.take().ok_or_else(|| CallFailure::Trap {
+            call,
+            message: "an earlier call of the same operation failed and its instance was discarded".into(),
+        })?;
+        let limits = sandbox::current(&self.runner.limits).for_items(items);
+        sandbox::arm(&mut self.store, &limits).map_err(|e| CallFailure::Trap { call, message: e.to_string() })?;
+        let answer = f(&live, &mut self.store).map_err(|e| sandbox::classify(call, &self.store, &limits, e))?;
+        self.live = Some(live);
+        Ok(answer)
     }
 
-    pub(super) fn packages(&self) -> Result<Vec<Package>, CallFailure> {
-        let packages = self.configured("packages", 1, |p, s| p.qianyue_county_catalogue().call_packages(s))?;
+    pub(super) fn packages(&mut self) -> Result<Vec<Package>, CallFailure> {
+        let packages = self.call("packages", 1, |p, s| p.catalogue(s)?.call_packages(s))?;
         Ok(packages.into_iter().map(package).collect())
     }
 
-    pub(super) fn basic_package(&self, r: &ResidentFacts) -> Result<Result<String, Refusal>, CallFailure> {
+    pub(super) fn basic_package(&mut self, r: &ResidentFacts) -> Result<Result<String, Refusal>, CallFailure> {
         let facts = resident(r);
-        let answer =
-            self.configured("basic-package", 1, |p, s| p.qianyue_county_catalogue().call_basic_package(s, facts))?;
+        let answer = self.call("basic-package", 1, |p, s| p.catalogue(s)?.call_basic_package(s, facts))?;
         Ok(answer.map_err(refusal))
     }
 
-    pub(super) fn eligible(&self, requests: &[EligibilityRequest]) -> Result<Vec<Result<(), Refusal>>, CallFailure> {
+    pub(super) fn eligible(
+        &mut self,
+        requests: &[EligibilityRequest],
+    ) -> Result<Vec<Result<(), Refusal>>, CallFailure> {
         let requests: Vec<_> = requests
             .iter()
             .map(|r| wit_catalogue::EligibilityRequest {
@@ -172,36 +294,37 @@ impl Runner {
                 resident: resident(&r.resident),
             })
             .collect();
-        let answers = self.configured("eligible-batch", requests.len(), |p, s| {
-            p.qianyue_county_catalogue().call_eligible_batch(s, &requests)
-        })?;
+        let answers =
+            self.call("eligible-batch", requests.len(), |p, s| p.catalogue(s)?.call_eligible_batch(s, &requests))?;
         Ok(answers.into_iter().map(|a| a.map_err(refusal)).collect())
     }
 
-    pub(super) fn price_batch(&self, requests: &[PriceRequest]) -> Result<Vec<Result<Priced, Refusal>>, CallFailure> {
+    pub(super) fn price_batch(
+        &mut self,
+        requests: &[PriceRequest],
+    ) -> Result<Vec<Result<Priced, Refusal>>, CallFailure> {
         let requests: Vec<_> = requests.iter().map(price_request).collect();
-        let answers = self.configured("price-batch", requests.len(), |p, s| {
-            p.qianyue_county_pricing().call_price_batch(s, &requests)
-        })?;
+        let answers = self.call("price-batch", requests.len(), |p, s| p.pricing(s)?.call_price_batch(s, &requests))?;
         Ok(answers.into_iter().map(|a| a.map(quote).map_err(refusal)).collect())
     }
 
-    pub(super) fn adjudicate_batch(&self, claims: &[Claim]) -> Result<Vec<Result<Adjudication, Refusal>>, CallFailure> {
+    pub(super) fn adjudicate_batch(
+        &mut self,
+        claims: &[Claim],
+    ) -> Result<Vec<Result<Adjudication, Refusal>>, CallFailure> {
         let claims: Vec<_> = claims.iter().map(claim).collect();
-        let answers = self.configured("adjudicate-batch", claims.len(), |p, s| {
-            p.qianyue_county_insurance().call_adjudicate_batch(s, &claims)
-        })?;
+        let answers =
+            self.call("adjudicate-batch", claims.len(), |p, s| p.insurance(s)?.call_adjudicate_batch(s, &claims))?;
         Ok(answers.into_iter().map(|a| a.map(adjudication).map_err(refusal)).collect())
     }
 
     pub(super) fn settle_batch(
-        &self,
+        &mut self,
         activities: &[TeamActivity],
     ) -> Result<Vec<Result<Settlement, Refusal>>, CallFailure> {
         let activities: Vec<_> = activities.iter().map(activity).collect();
-        let answers = self.configured("settle-batch", activities.len(), |p, s| {
-            p.qianyue_county_incentive().call_settle_batch(s, &activities)
-        })?;
+        let answers =
+            self.call("settle-batch", activities.len(), |p, s| p.incentive(s)?.call_settle_batch(s, &activities))?;
         Ok(answers.into_iter().map(|a| a.map(settlement).map_err(refusal)).collect())
     }
 }
