@@ -9,7 +9,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use qianyue::authz::{Authorizer, Principal, Role};
+use qianyue::authz::{Authorizer, Policies, Principal, Role};
 use qianyue::contracts::Period;
 use qianyue::kernel::{Clock, NewTeam};
 use qianyue::org::{MemberRole, Membership};
@@ -34,7 +34,7 @@ async fn main() {
     let kernel = Kernel {
         store,
         plugins: Arc::new(PluginHost::new(Limits::default()).unwrap()),
-        authz: Authorizer::bundled().unwrap(),
+        authz: Policies::new(Authorizer::bundled().unwrap()),
         tokens: TokenKeys::from_secret(&[7; 32]),
         clock: Clock::System,
     };

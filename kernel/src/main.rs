@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use qianyue::authz::{Authorizer, Principal, Role};
+use qianyue::authz::{Authorizer, Policies, Principal, Role};
 use qianyue::kernel::Clock;
 use qianyue::plugins::{Limits, PluginHost};
 use qianyue::store::Store;
@@ -45,6 +45,9 @@ enum Command {
     /// County plugins: check a built component against its golden cases.
     #[command(subcommand)]
     Plugin(cli::plugin::PluginCommand),
+    /// The region's policies (政策): list, read, validate, publish, roll back.
+    #[command(subcommand)]
+    Policy(cli::policy::PolicyCommand),
 }
 
 /// Where the kernel's data is and which rules apply: shared by every command
@@ -171,6 +174,7 @@ fn main() -> ExitCode {
         }
         Command::Renew(renew) => run_job(renew_contracts(renew)),
         Command::Plugin(command) => cli::plugin::run(command),
+        Command::Policy(command) => cli::policy::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -220,7 +224,10 @@ impl KernelArgs {
             None => Store::open_data_dir(&self.data.data_dir).await?,
         };
         let plugins = Arc::new(PluginHost::cached(Limits::default(), &self.data.data_dir.join("plugin-cache"))?);
-        let kernel = Kernel { store, plugins, authz, tokens: self.data.keys()?, clock: Clock::System };
+        let kernel =
+            Kernel { store, plugins, authz: Policies::new(authz), tokens: self.data.keys()?, clock: Clock::System };
+        // The newest published set takes over from the files (which seed an empty database).
+        kernel.load_policies().await?;
         for plugin in kernel.install_bundled_plugins().await? {
             tracing::info!(county = %plugin.info.county_code, version = %plugin.info.version, hash = %plugin.hash, "bundled plugin loaded");
         }
@@ -332,6 +339,7 @@ async fn serve_async(serve: Serve) -> anyhow::Result<()> {
     }
     let kernel = Arc::new(kernel);
     tokio::spawn(follow_plugin_activations(kernel.clone()));
+    tokio::spawn(follow_policies(kernel.clone()));
 
     let listener = tokio::net::TcpListener::bind(serve.listen).await?;
     // Tests and scripts read this line to find the port.
@@ -351,6 +359,21 @@ async fn follow_plugin_activations(kernel: Arc<Kernel>) {
         ticks.tick().await;
         if let Err(e) = kernel.load_plugin_activations().await {
             tracing::warn!(error = %e, "could not reload the plugin activations");
+        }
+    }
+}
+
+/// How often a kernel looks for a newly published policy set: a publish on
+/// one replica is in force on all within this.
+const POLICY_REFRESH: std::time::Duration = std::time::Duration::from_secs(2);
+
+async fn follow_policies(kernel: Arc<Kernel>) {
+    let mut ticks = tokio::time::interval(POLICY_REFRESH);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Err(e) = kernel.load_policies().await {
+            tracing::warn!(error = %e, "could not reload the policies");
         }
     }
 }

@@ -104,7 +104,7 @@ impl TokenKeys {
 /// County admins need a county; team members a county and a team.
 fn check_complete(p: &Principal) -> Result<(), TokenError> {
     let missing = match p.role {
-        Role::RegionalAdmin => None,
+        Role::RegionalAdmin | Role::PolicyOfficer => None,
         Role::CountyAdmin => p.county.is_none().then_some("--county"),
         Role::TeamMember => match (&p.county, &p.team) {
             (None, _) => Some("--county"),
@@ -123,6 +123,7 @@ fn role_name(role: Role) -> &'static str {
         Role::RegionalAdmin => "regional_admin",
         Role::CountyAdmin => "county_admin",
         Role::TeamMember => "team_member",
+        Role::PolicyOfficer => "policy_officer",
     }
 }
 

@@ -198,7 +198,7 @@ pub async fn kernel_on(
     let kernel = qianyue::Kernel {
         store,
         plugins: std::sync::Arc::new(PluginHost::new(Limits::default()).unwrap()),
-        authz: qianyue::authz::Authorizer::bundled().unwrap(),
+        authz: qianyue::authz::Policies::new(qianyue::authz::Authorizer::bundled().unwrap()),
         tokens: qianyue::tokens::TokenKeys::from_secret(&[42; 32]),
         clock,
     };

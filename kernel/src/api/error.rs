@@ -98,6 +98,12 @@ impl From<KernelError> for ApiError {
             KernelError::PluginRejected(_) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "plugin-rejected", detail)
             }
+            KernelError::PoliciesRejected(_) => {
+                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "policies-rejected", detail)
+            }
+            KernelError::PoliciesSuperseded { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "policies-superseded", detail)
+            }
             KernelError::Plugin(e) => e.into(),
             KernelError::Store(e) => ApiError::internal(&e),
         }

@@ -10,6 +10,7 @@ mod extract;
 mod idempotency;
 mod org;
 mod plugins;
+mod policies;
 mod residents;
 
 use std::sync::Arc;
@@ -62,6 +63,7 @@ pub fn router(kernel: Arc<Kernel>) -> axum::Router {
         .merge(residents::routes())
         .merge(contracts::routes())
         .merge(plugins::routes())
+        .merge(policies::routes())
         .split_for_parts();
     let openapi = Arc::new(openapi);
     router

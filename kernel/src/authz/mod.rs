@@ -6,10 +6,11 @@
 //! facts (a resident's county, a contract's team) before asking. Nothing here
 //! knows HTTP or the database.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::{Arc, RwLock};
 
 use cedar_policy::{
     Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet, Request,
@@ -30,6 +31,8 @@ pub enum Role {
     CountyAdmin,
     /// 团队成员: a member of a family-doctor team.
     TeamMember,
+    /// 政策管理员: edits and publishes the policies, region-wide.
+    PolicyOfficer,
 }
 
 impl Role {
@@ -38,6 +41,7 @@ impl Role {
             Role::RegionalAdmin => "Qianyue::RegionalAdmin",
             Role::CountyAdmin => "Qianyue::CountyAdmin",
             Role::TeamMember => "Qianyue::TeamMember",
+            Role::PolicyOfficer => "Qianyue::PolicyOfficer",
         }
     }
 }
@@ -72,6 +76,8 @@ pub enum Action {
     RenewContracts,
     ManagePlugins,
     SetPluginLimits,
+    ReadPolicies,
+    PublishPolicies,
 }
 
 impl Action {
@@ -95,6 +101,8 @@ impl Action {
             Action::RenewContracts => "RenewContracts",
             Action::ManagePlugins => "ManagePlugins",
             Action::SetPluginLimits => "SetPluginLimits",
+            Action::ReadPolicies => "ReadPolicies",
+            Action::PublishPolicies => "PublishPolicies",
         }
     }
 }
@@ -102,6 +110,8 @@ impl Action {
 /// What an action is done to, with the facts policies look at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resource<'a> {
+    /// The whole region: what region-wide actions (the policies) act on.
+    Region,
     County {
         code: &'a str,
     },
@@ -147,6 +157,10 @@ pub enum PolicyError {
 /// The validated policy set and its schema.
 pub struct Authorizer {
     schema: Schema,
+    /// The text of the schema, kept to build the next set against it.
+    schema_file: (String, String),
+    /// Policy file name → Cedar text: what a policy officer reads and edits.
+    files: BTreeMap<String, String>,
     policies: PolicySet,
     cedar: cedar_policy::Authorizer,
 }
@@ -186,15 +200,34 @@ impl Authorizer {
     pub fn from_files(files: impl IntoIterator<Item = (String, String)>) -> Result<Self, PolicyError> {
         let (schemas, policy_files): (Vec<_>, Vec<_>) =
             files.into_iter().partition(|(n, _)| n.ends_with(".cedarschema"));
-        let [(schema_file, schema_text)] = schemas.as_slice() else {
+        let [schema_file] = schemas.as_slice() else {
             return Err(PolicyError::NoSchema);
         };
-        let schema = Schema::from_cedarschema_str(schema_text)
+        let schema = Schema::from_cedarschema_str(&schema_file.1)
             .map(|(schema, _warnings)| schema)
-            .map_err(|e| PolicyError::Schema { file: schema_file.clone(), message: cedar_message(&e) })?;
+            .map_err(|e| PolicyError::Schema { file: schema_file.0.clone(), message: cedar_message(&e) })?;
+        Self::build(schema, schema_file.clone(), policy_files.into_iter().collect())
+    }
 
+    /// The same schema with other policy files: how a proposed set is
+    /// validated (strict mode) before it may be published.
+    pub fn with_policies(&self, files: BTreeMap<String, String>) -> Result<Self, PolicyError> {
+        if let Some(name) = files.keys().find(|n| !n.ends_with(".cedar")) {
+            return Err(PolicyError::Parse {
+                file: name.clone(),
+                message: "policy files are named `*.cedar`; the schema is the kernel's and is not edited here".into(),
+            });
+        }
+        Self::build(self.schema.clone(), self.schema_file.clone(), files)
+    }
+
+    fn build(
+        schema: Schema,
+        schema_file: (String, String),
+        files: BTreeMap<String, String>,
+    ) -> Result<Self, PolicyError> {
         let mut policies = PolicySet::new();
-        for (file, text) in &policy_files {
+        for (file, text) in &files {
             let parsed = PolicySet::from_str(text)
                 .map_err(|e| PolicyError::Parse { file: file.clone(), message: cedar_message(&e) })?;
             for (position, policy) in parsed.policies().enumerate() {
@@ -208,11 +241,16 @@ impl Authorizer {
         if let Some(error) = result.validation_errors().next() {
             return Err(PolicyError::Invalid { policy: error.policy_id().to_string(), message: cedar_message(error) });
         }
-        Ok(Authorizer { schema, policies, cedar: cedar_policy::Authorizer::new() })
+        Ok(Authorizer { schema, schema_file, files, policies, cedar: cedar_policy::Authorizer::new() })
     }
 
     pub fn policy_count(&self) -> usize {
         self.policies.policies().count()
+    }
+
+    /// The policy files, by name.
+    pub fn files(&self) -> &BTreeMap<String, String> {
+        &self.files
     }
 
     /// Allowed, or denied with what was asked. Errors building the request
@@ -239,6 +277,52 @@ impl Authorizer {
     }
 }
 
+/// The id of the one `Region` entity: the kernel serves one region.
+const REGION: &str = "region";
+
+/// The policy set in force and the published version it is, replaced whole
+/// when a newer version is published (by this kernel or another sharing the
+/// database); each decision uses one set from start to end.
+pub struct Policies {
+    current: RwLock<(i64, Arc<Authorizer>)>,
+}
+
+impl Policies {
+    /// The set the kernel started with, as version 0 until it reads the
+    /// published versions.
+    pub fn new(authorizer: Authorizer) -> Self {
+        Policies { current: RwLock::new((0, Arc::new(authorizer))) }
+    }
+
+    pub fn current(&self) -> Arc<Authorizer> {
+        match self.current.read() {
+            Ok(current) => current.1.clone(),
+            Err(poisoned) => poisoned.into_inner().1.clone(),
+        }
+    }
+
+    /// The published version in force (0: none read yet).
+    pub fn version(&self) -> i64 {
+        match self.current.read() {
+            Ok(current) => current.0,
+            Err(poisoned) => poisoned.into_inner().0,
+        }
+    }
+
+    pub fn replace(&self, version: i64, authorizer: Authorizer) {
+        let next = (version, Arc::new(authorizer));
+        match self.current.write() {
+            Ok(mut current) => *current = next,
+            Err(poisoned) => *poisoned.into_inner() = next,
+        }
+    }
+
+    /// See [`Authorizer::decide`].
+    pub fn decide(&self, principal: &Principal, action: Action, resource: &Resource<'_>) -> Result<(), Denied> {
+        self.current().decide(principal, action, resource)
+    }
+}
+
 /// Cedar's own message with its help line, which policy officers can act on.
 fn cedar_message(error: &dyn miette::Diagnostic) -> String {
     let mut message = error.to_string();
@@ -250,6 +334,7 @@ fn cedar_message(error: &dyn miette::Diagnostic) -> String {
 
 fn describe(resource: &Resource<'_>) -> String {
     match resource {
+        Resource::Region => "the region".into(),
         Resource::County { code } => format!("county `{code}`"),
         Resource::Resident { id, .. } => format!("resident `{id}`"),
         Resource::Contract { team, resident, .. } => {
@@ -273,7 +358,7 @@ fn principal_uid(p: &Principal) -> Option<EntityUid> {
 fn principal_entity(p: &Principal) -> Option<Entity> {
     let mut attrs = HashMap::new();
     match p.role {
-        Role::RegionalAdmin => {}
+        Role::RegionalAdmin | Role::PolicyOfficer => {}
         Role::CountyAdmin => {
             attrs.insert("county".into(), entity_ref("Qianyue::County", p.county.as_deref()?)?);
         }
@@ -288,6 +373,7 @@ fn principal_entity(p: &Principal) -> Option<Entity> {
 /// Adds the resource's entity (with its parents) and returns its UID.
 fn resource_entity(resource: &Resource<'_>, entities: &mut Vec<Entity>) -> Option<EntityUid> {
     let (uid, attrs, parents) = match *resource {
+        Resource::Region => (uid("Qianyue::Region", REGION)?, HashMap::new(), HashSet::new()),
         Resource::County { code } => (uid("Qianyue::County", code)?, HashMap::new(), HashSet::new()),
         Resource::Resident { id, county, team } => {
             let mut attrs = HashMap::from([("county".into(), entity_ref("Qianyue::County", county)?)]);

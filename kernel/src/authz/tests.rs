@@ -138,3 +138,34 @@ fn lifecycle_changes_belong_to_the_contracts_team_and_county() {
         check(regional(), action, contract(PEI, "t1"), false);
     }
 }
+
+#[test]
+fn policy_officers_publish_policies_and_see_no_resident() {
+    let officer = person(Role::PolicyOfficer, None, None);
+    check(officer.clone(), Action::PublishPolicies, Resource::Region, true);
+    check(officer.clone(), Action::ReadPolicies, Resource::Region, true);
+    check(officer.clone(), Action::ReadResident, Resource::Resident { id: "r1", county: PEI, team: None }, false);
+    check(officer, Action::ReadCounty, Resource::County { code: PEI }, false);
+    // Regional admins read the policies (a `read` action) but do not publish them.
+    check(regional(), Action::ReadPolicies, Resource::Region, true);
+    check(regional(), Action::PublishPolicies, Resource::Region, false);
+    check(county_admin(PEI), Action::PublishPolicies, Resource::Region, false);
+}
+
+#[test]
+fn another_set_keeps_the_schema_and_a_set_in_force_is_replaced_whole() {
+    let bundled = Authorizer::bundled().unwrap();
+    let mut files = bundled.files().clone();
+    assert!(files.keys().all(|name| name.ends_with(".cedar")), "the schema is not one of the editable files");
+    let schema = Authorizer::with_policies(&bundled, BTreeMap::from([("x.cedarschema".into(), String::new())]));
+    assert!(matches!(schema, Err(PolicyError::Parse { .. })), "{schema:?}");
+
+    let policies = Policies::new(bundled);
+    let officer = person(Role::PolicyOfficer, None, None);
+    assert!(policies.decide(&officer, Action::ReadPolicies, &Resource::Region).is_ok());
+    files.remove("policy-officers.cedar");
+    let narrower = policies.current().with_policies(files).unwrap();
+    policies.replace(2, narrower);
+    assert_eq!(policies.version(), 2);
+    assert!(policies.decide(&officer, Action::ReadPolicies, &Resource::Region).is_err());
+}

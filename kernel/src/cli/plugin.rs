@@ -9,6 +9,7 @@ use qianyue::Kernel;
 use qianyue::kernel::GoldenUpload;
 use qianyue::plugins::{Limits, PluginHost, golden};
 
+use super::print_json;
 use crate::{KernelArgs, operator, run_job};
 
 #[derive(Subcommand)]
@@ -255,11 +256,6 @@ fn read(path: &Path) -> anyhow::Result<Vec<u8>> {
 
 fn read_text(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read `{}`: {e}", path.display()))
-}
-
-fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
-    println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(())
 }
 
 /// Writes a new plugin folder from the template (`plugins/template`): its

@@ -8,6 +8,7 @@
 
 mod import;
 mod plugins;
+mod policies;
 mod renewal;
 
 pub use import::ImportReport;
@@ -19,7 +20,7 @@ use std::sync::Arc;
 use thiserror::Error;
 use time::{Date, OffsetDateTime, UtcOffset};
 
-use crate::authz::{Action, Authorizer, Denied, Principal, Resource};
+use crate::authz::{Action, Denied, Policies, Principal, Resource};
 use crate::contracts::{
     self, Contract, ContractEvent, ContractLine, ContractStatus, GroupContract, LifecycleError, Period, SignError,
 };
@@ -57,6 +58,13 @@ pub enum KernelError {
     /// An uploaded plugin version is not one: nothing was stored.
     #[error("the plugin version was refused: {0}")]
     PluginRejected(String),
+    /// A proposed policy set is invalid: nothing was stored.
+    #[error("the policy set was refused: {0}")]
+    PoliciesRejected(String),
+    #[error(
+        "policy version {newest} was published after version {based_on}, which this change was made against: start again from version {newest}"
+    )]
+    PoliciesSuperseded { based_on: i64, newest: i64 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -153,7 +161,8 @@ pub struct Catalogue {
 pub struct Kernel {
     pub store: Store,
     pub plugins: Arc<PluginHost>,
-    pub authz: Authorizer,
+    /// The policy set in force: the newest published (see `policies.rs`).
+    pub authz: Policies,
     pub tokens: TokenKeys,
     pub clock: Clock,
 }

@@ -15,6 +15,7 @@ mod idempotency;
 mod import;
 mod org;
 mod plugins;
+mod policies;
 mod renewal;
 mod residents;
 mod synthetic;
@@ -24,6 +25,7 @@ pub use events::Event;
 pub use idempotency::Claim;
 pub use import::ImportedChunk;
 pub use plugins::{StoredActivation, StoredLimits, StoredVersion};
+pub use policies::{NewPolicyVersion, PolicyVersion};
 pub use renewal::{RenewalRun, RenewalWriteError};
 pub use residents::InsertResidentError;
 

@@ -1,0 +1,124 @@
+//! `qianyue policy …`: the policy officers' workflow against the kernel's
+//! database: list and read the published sets, validate a folder of policy
+//! files, publish it, roll back. Running kernels take a publish up within
+//! seconds.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::Subcommand;
+use qianyue::authz::{Principal, Role};
+
+use super::print_json;
+use crate::{KernelArgs, run_job};
+
+#[derive(Subcommand)]
+pub enum PolicyCommand {
+    /// Every published version, newest (in force) first.
+    List {
+        #[command(flatten)]
+        kernel: KernelArgs,
+    },
+    /// A published version's policy files.
+    Show {
+        version: i64,
+        #[command(flatten)]
+        kernel: KernelArgs,
+    },
+    /// Check a folder of `*.cedar` files against the kernel's schema (strict
+    /// mode) without publishing; exits 1 with Cedar's message if invalid.
+    Validate {
+        dir: PathBuf,
+        #[command(flatten)]
+        kernel: KernelArgs,
+    },
+    /// Publish a folder of `*.cedar` files as the policies of the region.
+    Publish {
+        dir: PathBuf,
+        #[arg(long)]
+        reason: String,
+        /// The version the folder was edited from (default: the one in force).
+        #[arg(long)]
+        based_on: Option<i64>,
+        #[command(flatten)]
+        kernel: KernelArgs,
+    },
+    /// Publish an earlier version's files again.
+    Rollback {
+        #[arg(long = "to")]
+        to_version: i64,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        kernel: KernelArgs,
+    },
+}
+
+/// Whoever runs these commands acts as a policy officer, named by their login.
+fn officer() -> Principal {
+    let login = std::env::var("USER").unwrap_or_else(|_| "operator".into());
+    Principal { subject: format!("cli:{login}"), role: Role::PolicyOfficer, county: None, team: None }
+}
+
+pub fn run(command: PolicyCommand) -> anyhow::Result<()> {
+    match command {
+        PolicyCommand::List { kernel } => run_job(async move {
+            let kernel = kernel.open().await?;
+            let versions = kernel.policy_versions(&officer()).await?;
+            for v in &versions {
+                let restores = v.restores.map(|r| format!(" (restores {r})")).unwrap_or_default();
+                println!(
+                    "{:>4}  {}  {}  {} files  {}{restores}",
+                    v.version,
+                    v.published_at,
+                    v.published_by,
+                    v.files.len(),
+                    v.reason
+                );
+            }
+            Ok(())
+        }),
+        PolicyCommand::Show { version, kernel } => run_job(async move {
+            let kernel = kernel.open().await?;
+            print_json(&kernel.policy_version(&officer(), version).await?)
+        }),
+        PolicyCommand::Validate { dir, kernel } => run_job(async move {
+            let files = read_policy_dir(&dir)?;
+            let kernel = kernel.open().await?;
+            let count = kernel.validate_policies(&officer(), files)?;
+            println!("{}: {count} policies, valid against the schema", dir.display());
+            Ok(())
+        }),
+        PolicyCommand::Publish { dir, reason, based_on, kernel } => run_job(async move {
+            let files = read_policy_dir(&dir)?;
+            let kernel = kernel.open().await?;
+            let based_on = match based_on {
+                Some(version) => version,
+                None => kernel.authz.version(),
+            };
+            print_json(&kernel.publish_policies(&officer(), files, based_on, &reason).await?)
+        }),
+        PolicyCommand::Rollback { to_version, reason, kernel } => run_job(async move {
+            let kernel = kernel.open().await?;
+            print_json(&kernel.roll_back_policies(&officer(), to_version, &reason).await?)
+        }),
+    }
+}
+
+/// The `*.cedar` files of a folder, by name.
+fn read_policy_dir(dir: &Path) -> anyhow::Result<BTreeMap<String, String>> {
+    let mut files = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read `{}`", dir.display()))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "cedar") {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            files.insert(
+                name,
+                std::fs::read_to_string(&path).with_context(|| format!("cannot read `{}`", path.display()))?,
+            );
+        }
+    }
+    anyhow::ensure!(!files.is_empty(), "`{}` holds no `*.cedar` policy files", dir.display());
+    Ok(files)
+}

@@ -1,0 +1,141 @@
+//! Policies as data (政策即数据): the policy set in force is the newest
+//! version published in the database, so that a policy officer's change
+//! reaches every kernel sharing it within seconds, without a restart, and
+//! every earlier set stays readable and restorable.
+//!
+//! A set is checked before it is stored: it must parse and validate against
+//! the kernel's schema in strict mode, and must leave its publisher able to
+//! publish again. An invalid set is refused with Cedar's message and the set
+//! in force is untouched.
+
+use std::collections::BTreeMap;
+
+use super::{Kernel, KernelError, not_found};
+use crate::authz::{Action, Authorizer, Principal, Resource};
+use crate::store::{NewPolicyVersion, PolicyVersion};
+
+impl Kernel {
+    /// Reads the newest published set and puts it in force if it is newer
+    /// than the one in force. On a database where none was published yet,
+    /// publishes the set the kernel started with as version 1, so that
+    /// there is always a history to roll back to.
+    pub async fn load_policies(&self) -> Result<(), KernelError> {
+        let latest = match self.store.latest_policy_version().await? {
+            Some(latest) => latest,
+            None => {
+                let files = self.authz.current().files().clone();
+                let first = NewPolicyVersion {
+                    based_on: 0,
+                    files: &files,
+                    published_by: "kernel",
+                    reason: "the policies the kernel first started with",
+                    restores: None,
+                };
+                match self.store.publish_policy_version(&first).await? {
+                    Ok(first) => first,
+                    // Another kernel published first: read what it published.
+                    Err(_) => return Box::pin(self.load_policies()).await,
+                }
+            }
+        };
+        if latest.version == self.authz.version() {
+            return Ok(());
+        }
+        match self.authz.current().with_policies(latest.files) {
+            Ok(set) => {
+                tracing::info!(version = latest.version, policies = set.policy_count(), "policy set in force");
+                self.authz.replace(latest.version, set);
+            }
+            // Only a hand edit of the database gets here: keep deciding by the last good set.
+            Err(e) => {
+                tracing::error!(version = latest.version, error = %e, "published policy set unusable; kept the one in force")
+            }
+        }
+        Ok(())
+    }
+
+    /// Every published version, newest first.
+    pub async fn policy_versions(&self, who: &Principal) -> Result<Vec<PolicyVersion>, KernelError> {
+        self.authz.decide(who, Action::ReadPolicies, &Resource::Region)?;
+        Ok(self.store.policy_versions().await?)
+    }
+
+    pub async fn policy_version(&self, who: &Principal, version: i64) -> Result<PolicyVersion, KernelError> {
+        self.authz.decide(who, Action::ReadPolicies, &Resource::Region)?;
+        let found = self.store.policy_version(version).await?;
+        found.ok_or_else(|| not_found("policy version", &version.to_string()))
+    }
+
+    /// Checks a proposed set without publishing it: the number of policies
+    /// it holds, or Cedar's message.
+    pub fn validate_policies(&self, who: &Principal, files: BTreeMap<String, String>) -> Result<usize, KernelError> {
+        self.authz.decide(who, Action::ReadPolicies, &Resource::Region)?;
+        Ok(self.checked_policies(who, files)?.policy_count())
+    }
+
+    /// Publishes a set as the version after `based_on`, the version the
+    /// officer edited: if another was published since, nothing is stored
+    /// and the officer is told to start from the newer one.
+    pub async fn publish_policies(
+        &self,
+        who: &Principal,
+        files: BTreeMap<String, String>,
+        based_on: i64,
+        reason: &str,
+    ) -> Result<PolicyVersion, KernelError> {
+        self.publish(who, files, based_on, reason, None).await
+    }
+
+    /// Publishes the files of an earlier version again, as a new version.
+    pub async fn roll_back_policies(
+        &self,
+        who: &Principal,
+        to_version: i64,
+        reason: &str,
+    ) -> Result<PolicyVersion, KernelError> {
+        let earlier = self.policy_version(who, to_version).await?;
+        let newest = self.store.latest_policy_version().await?.map_or(0, |v| v.version);
+        self.publish(who, earlier.files, newest, reason, Some(to_version)).await
+    }
+
+    async fn publish(
+        &self,
+        who: &Principal,
+        files: BTreeMap<String, String>,
+        based_on: i64,
+        reason: &str,
+        restores: Option<i64>,
+    ) -> Result<PolicyVersion, KernelError> {
+        self.authz.decide(who, Action::PublishPolicies, &Resource::Region)?;
+        if reason.trim().is_empty() {
+            return Err(KernelError::Invalid("publishing policies needs a reason".into()));
+        }
+        self.checked_policies(who, files.clone())?;
+        let new = NewPolicyVersion { based_on, files: &files, published_by: &who.subject, reason, restores };
+        let published = self
+            .store
+            .publish_policy_version(&new)
+            .await?
+            .map_err(|newest| KernelError::PoliciesSuperseded { based_on, newest })?;
+        self.load_policies().await?;
+        Ok(published)
+    }
+
+    /// The set `files` would make, refused if it is invalid or would stop
+    /// `who` from publishing again.
+    fn checked_policies(&self, who: &Principal, files: BTreeMap<String, String>) -> Result<Authorizer, KernelError> {
+        let set =
+            self.authz.current().with_policies(files).map_err(|e| KernelError::PoliciesRejected(e.to_string()))?;
+        if set.decide(who, Action::PublishPolicies, &Resource::Region).is_err() && self.may_publish(who) {
+            return Err(KernelError::PoliciesRejected(format!(
+                "this set would deny `{}` the right to publish policies, and nobody could undo it",
+                who.subject
+            )));
+        }
+        Ok(set)
+    }
+
+    fn may_publish(&self, who: &Principal) -> bool {
+        self.authz.decide(who, Action::PublishPolicies, &Resource::Region).is_ok()
+    }
+}
