@@ -116,3 +116,62 @@ async fn a_publish_and_a_rollback_reach_a_second_kernel_without_restart() {
         assert_eq!(history.ok(200)["reason"], "county admins read through the region for now");
     }
 }
+
+#[tokio::test]
+async fn the_audit_log_says_who_read_a_resident_and_what_changed_on_a_day() {
+    let database = common::databases().await.remove(0);
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path(), &database, &["--demo"]);
+    let officer = server.token(&["--role", "policy_officer", "--subject", "officer-zhou"]);
+    let bureau = server.token(&["--role", "county_admin", "--county", "320322", "--subject", "pei-bureau"]);
+    let feng = server.token(&["--role", "county_admin", "--county", "320321", "--subject", "feng-admin"]);
+    let resident = format!("{}/v1/residents/res-pei-001", server.base);
+
+    // The resident's county bureau reads the record, the citizen ID unmasked; another county is refused.
+    let read = request("GET", &resident, Some(&bureau), None).await;
+    let citizen_id = read.ok(200)["citizen_id"].as_str().unwrap().to_owned();
+    assert!(!citizen_id.contains('*'), "the county bureau sees it unmasked: {citizen_id}");
+    request("GET", &resident, Some(&feng), None).await.problem(403);
+
+    // A policy change today.
+    let versions = request("GET", &format!("{}/v1/policies", server.base), Some(&officer), None).await;
+    let files = versions.ok(200)[0]["files"].clone();
+    let published = request(
+        "POST",
+        &format!("{}/v1/policies", server.base),
+        Some(&officer),
+        Some(json!({ "files": files, "based_on": 1, "reason": "republished unchanged, for the audit test" })),
+    )
+    .await;
+    published.ok(201);
+
+    let audit = request("GET", &format!("{}/v1/audit/residents/res-pei-001", server.base), Some(&officer), None).await;
+    let entries = audit.ok(200).as_array().unwrap().clone();
+    let by = |who: &str, action: &str| {
+        entries.iter().find(|e| e["principal"] == who && e["action"] == action).cloned().unwrap_or(Value::Null)
+    };
+    let bureau_read = by("pei-bureau", "ReadResident");
+    assert_eq!(bureau_read["allowed"], true, "{entries:#?}");
+    assert_eq!(bureau_read["resource"], "Resident::res-pei-001");
+    assert_eq!(
+        bureau_read["policies"],
+        json!(["county.cedar#county-admin-reads-own-county"]),
+        "the permitting policy is named"
+    );
+    assert_eq!(by("pei-bureau", "ReadPersonalData")["allowed"], true, "unmasking is a decision of its own");
+    let refused = by("feng-admin", "ReadResident");
+    assert_eq!((refused["allowed"].as_bool(), refused["county"].as_str()), (Some(false), Some("320322")));
+    assert!(!audit.body.to_string().contains(&citizen_id), "the log records no citizen ID");
+
+    let today = time::OffsetDateTime::now_utc().date();
+    let changes = request("GET", &format!("{}/v1/audit/changes?on={today}", server.base), Some(&officer), None).await;
+    let changes = changes.ok(200).as_array().unwrap().clone();
+    let publication = changes.iter().find(|e| e["kind"] == "policy.published" && e["actor"] == "officer-zhou");
+    assert_eq!(publication.unwrap()["reason"], "republished unchanged, for the audit test");
+    let yesterday = today.previous_day().unwrap();
+    let none = request("GET", &format!("{}/v1/audit/changes?on={yesterday}", server.base), Some(&officer), None).await;
+    assert_eq!(none.ok(200).as_array().unwrap().len(), 0);
+
+    // The log is the officers' and the region's, not a county's.
+    request("GET", &format!("{}/v1/audit/residents/res-pei-001", server.base), Some(&feng), None).await.problem(403);
+}

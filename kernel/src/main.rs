@@ -48,6 +48,9 @@ enum Command {
     /// The region's policies (政策): list, read, validate, publish, roll back.
     #[command(subcommand)]
     Policy(cli::policy::PolicyCommand),
+    /// The audit log (审计): who touched a resident's data, what changed on a day.
+    #[command(subcommand)]
+    Audit(cli::audit::AuditCommand),
 }
 
 /// Where the kernel's data is and which rules apply: shared by every command
@@ -175,6 +178,7 @@ fn main() -> ExitCode {
         Command::Renew(renew) => run_job(renew_contracts(renew)),
         Command::Plugin(command) => cli::plugin::run(command),
         Command::Policy(command) => cli::policy::run(command),
+        Command::Audit(command) => cli::audit::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -340,12 +344,27 @@ async fn serve_async(serve: Serve) -> anyhow::Result<()> {
     let kernel = Arc::new(kernel);
     tokio::spawn(follow_plugin_activations(kernel.clone()));
     tokio::spawn(follow_policies(kernel.clone()));
+    tokio::spawn(write_audit(kernel.clone()));
 
     let listener = tokio::net::TcpListener::bind(serve.listen).await?;
     // Tests and scripts read this line to find the port.
     println!("listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, api::router(kernel)).with_graceful_shutdown(shutdown()).await?;
+    axum::serve(listener, api::router(kernel.clone())).with_graceful_shutdown(shutdown()).await?;
+    kernel.flush_audit().await?;
     Ok(())
+}
+
+/// Writes the audited decisions every half second: a decision never waits
+/// on the disk, and at most that much is lost if the process is killed.
+async fn write_audit(kernel: Arc<Kernel>) {
+    let mut ticks = tokio::time::interval(std::time::Duration::from_millis(500));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        if let Err(e) = kernel.flush_audit().await {
+            tracing::warn!(error = %e, "could not write the audit log; kept for the next try");
+        }
+    }
 }
 
 /// How often a kernel reloads the plugin activations, so that replicas

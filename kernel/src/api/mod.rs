@@ -4,6 +4,7 @@
 //! operation, shape the answer. Only this module knows HTTP; authorization
 //! happens inside the kernel's operations, never here alone.
 
+mod audit;
 mod contracts;
 mod error;
 mod extract;
@@ -64,6 +65,7 @@ pub fn router(kernel: Arc<Kernel>) -> axum::Router {
         .merge(contracts::routes())
         .merge(plugins::routes())
         .merge(policies::routes())
+        .merge(audit::routes())
         .split_for_parts();
     let openapi = Arc::new(openapi);
     router

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use cedar_policy::{
     Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet, Request,
@@ -19,6 +19,9 @@ use cedar_policy::{
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use utoipa::ToSchema;
+
+mod audit;
+pub use audit::AuditRecord;
 
 /// A role a person acts in; each is its own Cedar principal type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, clap::ValueEnum)]
@@ -78,6 +81,7 @@ pub enum Action {
     SetPluginLimits,
     ReadPolicies,
     PublishPolicies,
+    ReadAudit,
 }
 
 impl Action {
@@ -103,6 +107,7 @@ impl Action {
             Action::SetPluginLimits => "SetPluginLimits",
             Action::ReadPolicies => "ReadPolicies",
             Action::PublishPolicies => "PublishPolicies",
+            Action::ReadAudit => "ReadAudit",
         }
     }
 }
@@ -256,24 +261,46 @@ impl Authorizer {
     /// Allowed, or denied with what was asked. Errors building the request
     /// (a fact that does not fit the schema) deny too: default deny.
     pub fn decide(&self, principal: &Principal, action: Action, resource: &Resource<'_>) -> Result<(), Denied> {
-        let denied = || Denied { action: action.name(), resource: describe(resource) };
-        let mut entities = vec![principal_entity(principal).ok_or_else(denied)?];
-        let resource_uid = resource_entity(resource, &mut entities).ok_or_else(denied)?;
-        let Ok(entities) = Entities::from_entities(entities, Some(&self.schema)) else {
-            return Err(denied());
-        };
+        self.decide_why(principal, action, resource).0
+    }
+
+    /// [`Authorizer::decide`], with the ids of the policies that decided
+    /// (those that permitted, or a forbid that denied; none for a default deny).
+    pub fn decide_why(
+        &self,
+        principal: &Principal,
+        action: Action,
+        resource: &Resource<'_>,
+    ) -> (Result<(), Denied>, Vec<String>) {
+        match self.evaluate(principal, action, resource) {
+            Some((Decision::Allow, why)) => (Ok(()), why),
+            Some((Decision::Deny, why)) => (Err(Denied { action: action.name(), resource: describe(resource) }), why),
+            None => (Err(Denied { action: action.name(), resource: describe(resource) }), Vec::new()),
+        }
+    }
+
+    /// Cedar's decision and reasons; `None` when the request cannot be
+    /// built (a fact that does not fit the schema).
+    fn evaluate(
+        &self,
+        principal: &Principal,
+        action: Action,
+        resource: &Resource<'_>,
+    ) -> Option<(Decision, Vec<String>)> {
+        let mut entities = vec![principal_entity(principal)?];
+        let resource_uid = resource_entity(resource, &mut entities)?;
+        let entities = Entities::from_entities(entities, Some(&self.schema)).ok()?;
         let request = Request::new(
-            principal_uid(principal).ok_or_else(denied)?,
-            uid("Qianyue::Action", action.name()).ok_or_else(denied)?,
+            principal_uid(principal)?,
+            uid("Qianyue::Action", action.name())?,
             resource_uid,
             Context::empty(),
             Some(&self.schema),
         )
-        .map_err(|_| denied())?;
-        match self.cedar.is_authorized(&request, &self.policies, &entities).decision() {
-            Decision::Allow => Ok(()),
-            Decision::Deny => Err(denied()),
-        }
+        .ok()?;
+        let response = self.cedar.is_authorized(&request, &self.policies, &entities);
+        let why = response.diagnostics().reason().map(ToString::to_string).collect();
+        Some((response.decision(), why))
     }
 }
 
@@ -285,13 +312,16 @@ const REGION: &str = "region";
 /// database); each decision uses one set from start to end.
 pub struct Policies {
     current: RwLock<(i64, Arc<Authorizer>)>,
+    /// Audited decisions not yet written: the kernel writes them in batches
+    /// (`Kernel::flush_audit`), so that deciding never waits on the disk.
+    unwritten: Mutex<Vec<AuditRecord>>,
 }
 
 impl Policies {
     /// The set the kernel started with, as version 0 until it reads the
     /// published versions.
     pub fn new(authorizer: Authorizer) -> Self {
-        Policies { current: RwLock::new((0, Arc::new(authorizer))) }
+        Policies { current: RwLock::new((0, Arc::new(authorizer))), unwritten: Mutex::default() }
     }
 
     pub fn current(&self) -> Arc<Authorizer> {
@@ -317,9 +347,43 @@ impl Policies {
         }
     }
 
-    /// See [`Authorizer::decide`].
+    /// See [`Authorizer::decide`]; an audited action's decision is kept
+    /// for the audit log.
     pub fn decide(&self, principal: &Principal, action: Action, resource: &Resource<'_>) -> Result<(), Denied> {
-        self.current().decide(principal, action, resource)
+        let (version, set) = match self.current.read() {
+            Ok(current) => (current.0, current.1.clone()),
+            Err(poisoned) => (poisoned.get_ref().0, poisoned.get_ref().1.clone()),
+        };
+        if !action.audited() {
+            return set.decide(principal, action, resource);
+        }
+        let (decision, why) = set.decide_why(principal, action, resource);
+        let at =
+            time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+        let record = AuditRecord::new(at, principal, action, resource, decision.is_ok(), why, version);
+        match self.unwritten.lock() {
+            Ok(mut unwritten) => unwritten.push(record),
+            Err(poisoned) => poisoned.into_inner().push(record),
+        }
+        decision
+    }
+
+    /// Puts back decisions that could not be written, before any newer ones.
+    pub fn keep_audit(&self, mut records: Vec<AuditRecord>) {
+        let mut unwritten = match self.unwritten.lock() {
+            Ok(unwritten) => unwritten,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        records.append(&mut unwritten);
+        *unwritten = records;
+    }
+
+    /// The audited decisions made since the last call, oldest first.
+    pub fn take_audit(&self) -> Vec<AuditRecord> {
+        match self.unwritten.lock() {
+            Ok(mut unwritten) => std::mem::take(&mut *unwritten),
+            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
+        }
     }
 }
 

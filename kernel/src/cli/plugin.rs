@@ -9,8 +9,8 @@ use qianyue::Kernel;
 use qianyue::kernel::GoldenUpload;
 use qianyue::plugins::{Limits, PluginHost, golden};
 
-use super::print_json;
-use crate::{KernelArgs, operator, run_job};
+use super::{print_json, with_kernel};
+use crate::{KernelArgs, operator};
 
 #[derive(Subcommand)]
 pub enum PluginCommand {
@@ -159,29 +159,24 @@ pub fn run(command: PluginCommand) -> anyhow::Result<()> {
             let dir = dir.unwrap_or_else(|| PathBuf::from(format!("county-{code}")));
             new_plugin(&code, &name, &prefix, &dir)
         }
-        PluginCommand::Upload { component, county, files, kernel } => run_job(async move {
-            let kernel = kernel.open().await?;
+        PluginCommand::Upload { component, county, files, kernel } => with_kernel(kernel, async move |kernel| {
             let bytes = read(&component)?;
             let config = read_text(&files.config)?;
             let golden: Vec<GoldenUpload> =
                 golden::read_dir(&files.golden)?.into_iter().map(|(name, text)| GoldenUpload { name, text }).collect();
             print_json(&kernel.upload_plugin(&operator(), &county, &bytes, &config, &golden).await?)
         }),
-        PluginCommand::List { county, kernel } => run_job(async move {
-            let kernel = kernel.open().await?;
+        PluginCommand::List { county, kernel } => with_kernel(kernel, async move |kernel| {
             let (versions, activations) = kernel.plugin_versions(&operator(), &county).await?;
             print_json(&serde_json::json!({ "versions": versions, "activations": activations }))
         }),
-        PluginCommand::Shadow { hash, county, kernel } => run_job(async move {
-            let kernel = kernel.open().await?;
+        PluginCommand::Shadow { hash, county, kernel } => with_kernel(kernel, async move |kernel| {
             print_json(&kernel.shadow_plugin(&operator(), &county, &hash).await?)
         }),
-        PluginCommand::Activate { hash, county, effective_from, kernel } => run_job(async move {
-            let kernel = kernel.open().await?;
+        PluginCommand::Activate { hash, county, effective_from, kernel } => with_kernel(kernel, async move |kernel| {
             print_json(&kernel.activate_plugin(&operator(), &county, &hash, effective_from).await?)
         }),
-        PluginCommand::Limits { county, limits, kernel } => run_job(async move {
-            let kernel = kernel.open().await?;
+        PluginCommand::Limits { county, limits, kernel } => with_kernel(kernel, async move |kernel| {
             let current = kernel.plugin_limits(&operator(), &county).await?;
             let none = limits.fuel.is_none() && limits.memory_mib.is_none() && limits.deadline_ms.is_none();
             if none && limits.component_kib.is_none() {
@@ -195,12 +190,10 @@ pub fn run(command: PluginCommand) -> anyhow::Result<()> {
             };
             print_json(&kernel.set_plugin_limits(&operator(), &county, wanted).await?)
         }),
-        PluginCommand::Rollback { county, reason, kernel } => run_job(async move {
-            let kernel = kernel.open().await?;
+        PluginCommand::Rollback { county, reason, kernel } => with_kernel(kernel, async move |kernel| {
             print_json(&kernel.roll_back_plugin(&operator(), &county, &reason).await?)
         }),
-        PluginCommand::Replay { contract, component, config, kernel } => run_job(async move {
-            let kernel = kernel.open().await?;
+        PluginCommand::Replay { contract, component, config, kernel } => with_kernel(kernel, async move |kernel| {
             let candidate = match component {
                 Some(path) => Some(candidate(&kernel, &path, &config).await?),
                 None => None,
@@ -232,6 +225,10 @@ fn test(component: &Path, files: &VersionFiles, limits: &LimitArgs) -> anyhow::R
     for o in &failed {
         println!("FAIL {}: {}\n  expected {}\n  actual   {}", o.file, o.case, o.expected, o.actual);
     }
+    match &plugin.starts_configured {
+        Ok(()) => println!("instances start configured, from a snapshot taken after `configure`"),
+        Err(why) => println!("each call configures its instance anew (not snapshotted: {why})"),
+    }
     let info = &plugin.info;
     println!(
         "{} golden cases of {} {} ({}, sha256 {}): {} passed, {} failed",
@@ -243,10 +240,6 @@ fn test(component: &Path, files: &VersionFiles, limits: &LimitArgs) -> anyhow::R
         outcomes.len() - failed.len(),
         failed.len()
     );
-    match &plugin.starts_configured {
-        Ok(()) => println!("instances start configured, from a snapshot taken after `configure`"),
-        Err(why) => println!("each call configures its instance anew (not snapshotted: {why})"),
-    }
     if failed.is_empty() { Ok(()) } else { anyhow::bail!("{} golden cases failed", failed.len()) }
 }
 

@@ -8,10 +8,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use clap::Subcommand;
-use qianyue::authz::{Principal, Role};
 
-use super::print_json;
-use crate::{KernelArgs, run_job};
+use super::{officer, print_json, with_kernel};
+use crate::KernelArgs;
 
 #[derive(Subcommand)]
 pub enum PolicyCommand {
@@ -55,16 +54,9 @@ pub enum PolicyCommand {
     },
 }
 
-/// Whoever runs these commands acts as a policy officer, named by their login.
-fn officer() -> Principal {
-    let login = std::env::var("USER").unwrap_or_else(|_| "operator".into());
-    Principal { subject: format!("cli:{login}"), role: Role::PolicyOfficer, county: None, team: None }
-}
-
 pub fn run(command: PolicyCommand) -> anyhow::Result<()> {
     match command {
-        PolicyCommand::List { kernel } => run_job(async move {
-            let kernel = kernel.open().await?;
+        PolicyCommand::List { kernel } => with_kernel(kernel, async move |kernel| {
             let versions = kernel.policy_versions(&officer()).await?;
             for v in &versions {
                 let restores = v.restores.map(|r| format!(" (restores {r})")).unwrap_or_default();
@@ -79,28 +71,24 @@ pub fn run(command: PolicyCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }),
-        PolicyCommand::Show { version, kernel } => run_job(async move {
-            let kernel = kernel.open().await?;
-            print_json(&kernel.policy_version(&officer(), version).await?)
-        }),
-        PolicyCommand::Validate { dir, kernel } => run_job(async move {
+        PolicyCommand::Show { version, kernel } => {
+            with_kernel(kernel, async move |kernel| print_json(&kernel.policy_version(&officer(), version).await?))
+        }
+        PolicyCommand::Validate { dir, kernel } => with_kernel(kernel, async move |kernel| {
             let files = read_policy_dir(&dir)?;
-            let kernel = kernel.open().await?;
             let count = kernel.validate_policies(&officer(), files)?;
             println!("{}: {count} policies, valid against the schema", dir.display());
             Ok(())
         }),
-        PolicyCommand::Publish { dir, reason, based_on, kernel } => run_job(async move {
+        PolicyCommand::Publish { dir, reason, based_on, kernel } => with_kernel(kernel, async move |kernel| {
             let files = read_policy_dir(&dir)?;
-            let kernel = kernel.open().await?;
             let based_on = match based_on {
                 Some(version) => version,
                 None => kernel.authz.version(),
             };
             print_json(&kernel.publish_policies(&officer(), files, based_on, &reason).await?)
         }),
-        PolicyCommand::Rollback { to_version, reason, kernel } => run_job(async move {
-            let kernel = kernel.open().await?;
+        PolicyCommand::Rollback { to_version, reason, kernel } => with_kernel(kernel, async move |kernel| {
             print_json(&kernel.roll_back_policies(&officer(), to_version, &reason).await?)
         }),
     }

@@ -6,6 +6,7 @@
 //! goes through it, so nothing is allowed by code alone. It knows nothing of
 //! HTTP: errors are typed here and mapped to status codes in `api`.
 
+mod audit;
 mod import;
 mod plugins;
 mod policies;

@@ -135,7 +135,7 @@ impl Store {
     }
 }
 
-fn event(r: &AnyRow) -> Result<Event, StoreError> {
+pub(super) fn event(r: &AnyRow) -> Result<Event, StoreError> {
     let payload = text(r, "payload")?;
     Ok(Event {
         seq: r.try_get("seq")?,

@@ -9,6 +9,7 @@
 //! (one active contract per resident and period) are database constraints,
 //! not checks in code. Nothing here decides who may do what.
 
+mod audit;
 mod contracts;
 mod events;
 mod idempotency;

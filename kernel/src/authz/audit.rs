@@ -1,0 +1,73 @@
+//! What the audit log (审计日志) keeps of a decision: who asked to do what to
+//! which resident's data or to the region's rules, what was decided and by
+//! which policies of which published version. Records name residents by
+//! their kernel id, never by citizen ID, phone or address.
+
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::{Action, Principal, Resource};
+
+/// One decision, as the audit log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct AuditRecord {
+    /// RFC 3339, UTC.
+    pub at: String,
+    /// The token's subject.
+    pub principal: String,
+    pub role: String,
+    pub action: String,
+    /// `Resident::res-pei-001`, `Contract::…`, `County::320322`, `Region::region`.
+    pub resource: String,
+    /// The resident whose data the decision was about, if any.
+    pub resident: Option<String>,
+    pub county: Option<String>,
+    pub allowed: bool,
+    /// Ids of the policies that decided (`file.cedar#id`); empty for a default deny.
+    pub policies: Vec<String>,
+    /// The published policy version in force (0: the files the kernel started with).
+    pub policy_version: i64,
+}
+
+impl Action {
+    /// Decisions the audit log keeps: every one on a resident's data and
+    /// every change to the region's rules. Reads of the organisation (a
+    /// county, its teams, its catalogue) and of the policies are public
+    /// within the region and not kept.
+    pub fn audited(self) -> bool {
+        !matches!(self, Action::ReadCounty | Action::ViewCatalogue | Action::ListTeams | Action::ReadPolicies)
+    }
+}
+
+impl AuditRecord {
+    pub(super) fn new(
+        at: String,
+        principal: &Principal,
+        action: Action,
+        resource: &Resource<'_>,
+        allowed: bool,
+        policies: Vec<String>,
+        policy_version: i64,
+    ) -> Self {
+        let (resource, resident, county) = match *resource {
+            Resource::Region => ("Region::region".to_owned(), None, None),
+            Resource::County { code } => (format!("County::{code}"), None, Some(code)),
+            Resource::Resident { id, county, .. } => (format!("Resident::{id}"), Some(id), Some(county)),
+            Resource::Contract { id, county, resident, .. } => {
+                (format!("Contract::{id}"), Some(resident), Some(county))
+            }
+        };
+        AuditRecord {
+            at,
+            principal: principal.subject.clone(),
+            role: principal.role.entity_type().trim_start_matches("Qianyue::").to_owned(),
+            action: action.name().to_owned(),
+            resource,
+            resident: resident.map(str::to_owned),
+            county: county.map(str::to_owned),
+            allowed,
+            policies,
+            policy_version,
+        }
+    }
+}

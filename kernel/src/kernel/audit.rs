@@ -1,0 +1,37 @@
+//! The audit log's two sides: the decisions `authz` keeps are written to the
+//! store in batches, and an auditor asks who touched a resident's data and
+//! what changed in the region's rules on a day.
+
+use time::Date;
+
+use super::{Kernel, KernelError};
+use crate::authz::{Action, AuditRecord, Principal, Resource};
+use crate::store::Event;
+
+impl Kernel {
+    /// Writes the decisions kept since the last call. If the database
+    /// refuses them they are kept for the next call: none is dropped.
+    pub async fn flush_audit(&self) -> Result<(), KernelError> {
+        let records = self.authz.take_audit();
+        if let Err(e) = self.store.append_audit(&records).await {
+            self.authz.keep_audit(records);
+            return Err(e.into());
+        }
+        Ok(())
+    }
+
+    /// Every decision on a resident's data, oldest first: who read it, who
+    /// changed it, who was refused.
+    pub async fn audit_of_resident(&self, who: &Principal, resident: &str) -> Result<Vec<AuditRecord>, KernelError> {
+        self.authz.decide(who, Action::ReadAudit, &Resource::Region)?;
+        self.flush_audit().await?;
+        Ok(self.store.audit_of_resident(resident).await?)
+    }
+
+    /// What changed in the region's rules on `day` (UTC): policy versions,
+    /// plugin versions, activations, rollbacks and limits.
+    pub async fn rule_changes_on(&self, who: &Principal, day: Date) -> Result<Vec<Event>, KernelError> {
+        self.authz.decide(who, Action::ReadAudit, &Resource::Region)?;
+        Ok(self.store.rule_changes_on(day).await?)
+    }
+}

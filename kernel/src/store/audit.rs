@@ -1,0 +1,89 @@
+//! The audit log: decisions written in batches, and the two questions an
+//! auditor asks of it — who touched a resident's data, and what changed in
+//! the region's rules on a given day.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use time::Date;
+
+use super::events::{Event, event};
+use super::{Store, StoreError, date_text, text};
+use crate::authz::AuditRecord;
+
+const COLUMNS: usize = 10;
+
+impl Store {
+    /// Appends decisions, oldest first, in one transaction.
+    pub async fn append_audit(&self, records: &[AuditRecord]) -> Result<(), StoreError> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.pool.begin().await?;
+        for chunk in records.chunks(super::rows_per_statement(COLUMNS)) {
+            let sql = format!(
+                "INSERT INTO audit_log (at, principal, role, action, resource, resident, county, decision, policies, policy_version) VALUES {}",
+                super::placeholders(chunk.len(), COLUMNS, 1)
+            );
+            let mut query = sqlx::query(super::bulk_sql(self.backend, &sql));
+            for r in chunk {
+                let policies = serde_json::to_string(&r.policies).unwrap_or_else(|_| "[]".into());
+                query = query
+                    .bind(&r.at)
+                    .bind(&r.principal)
+                    .bind(&r.role)
+                    .bind(&r.action)
+                    .bind(&r.resource)
+                    .bind(&r.resident)
+                    .bind(&r.county)
+                    .bind(if r.allowed { "allow" } else { "deny" })
+                    .bind(policies)
+                    .bind(r.policy_version);
+            }
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Every decision on a resident's data (reads, changes, refusals), oldest first.
+    pub async fn audit_of_resident(&self, resident: &str) -> Result<Vec<AuditRecord>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM audit_log WHERE resident = $1 ORDER BY seq")
+            .bind(resident)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(record).collect()
+    }
+
+    /// The changes to the region's rules on `day` (UTC): policy versions
+    /// published, plugin versions uploaded, activated and rolled back, limits set.
+    pub async fn rule_changes_on(&self, day: Date) -> Result<Vec<Event>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, stream, kind, payload, actor, at, reason FROM events
+             WHERE (stream = 'policies' OR stream LIKE 'plugin:%') AND at LIKE $1 ORDER BY seq",
+        )
+        .bind(format!("{}T%", date_text(day)))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(event).collect()
+    }
+}
+
+fn record(r: &AnyRow) -> Result<AuditRecord, StoreError> {
+    let policies = text(r, "policies")?;
+    Ok(AuditRecord {
+        at: text(r, "at")?,
+        principal: text(r, "principal")?,
+        role: text(r, "role")?,
+        action: text(r, "action")?,
+        resource: text(r, "resource")?,
+        resident: r.try_get("resident")?,
+        county: r.try_get("county")?,
+        allowed: text(r, "decision")? == "allow",
+        policies: serde_json::from_str(&policies).map_err(|_| StoreError::Corrupt {
+            table: "audit_log",
+            column: "policies",
+            value: policies.chars().take(80).collect(),
+        })?,
+        policy_version: r.try_get("policy_version")?,
+    })
+}
