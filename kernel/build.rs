@@ -56,6 +56,7 @@ fn run() -> Result<(), String> {
     }
     bundled.push_str("];\n");
     bundled.push_str(&policy_files(&root)?);
+    bundled.push_str(&policy_cases(&root)?);
     bundled.push_str(&template_files(&root)?);
     fs::write(out_dir.join("bundled.rs"), bundled).map_err(|e| e.to_string())?;
 
@@ -70,18 +71,29 @@ fn run() -> Result<(), String> {
 
 /// The bundled Cedar files, embedded so the binary runs from any folder.
 fn policy_files(root: &Path) -> Result<String, String> {
-    let dir = root.join("policies");
-    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+    let doc = "The bundled Cedar schema and policies: (file name, text).";
+    embed_files(&root.join("policies"), &["cedar", "cedarschema"], "POLICY_FILES", doc)
+}
+
+/// The shipped policy test cases (`policies/tests/*.json`), embedded so that
+/// `qianyue policy test` runs them from any folder.
+fn policy_cases(root: &Path) -> Result<String, String> {
+    let doc = "The shipped policy test cases: (file name, JSON text).";
+    embed_files(&root.join("policies").join("tests"), &["json"], "POLICY_CASES", doc)
+}
+
+/// A `const` of the files of `dir` with one of `extensions`, by name.
+fn embed_files(dir: &Path, extensions: &[&str], name: &str, doc: &str) -> Result<String, String> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)
         .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("cedar" | "cedarschema")))
+        .filter(|p| p.extension().and_then(|e| e.to_str()).is_some_and(|e| extensions.contains(&e)))
         .collect();
     files.sort();
-    let mut out = String::from("/// The bundled Cedar schema and policies: (file name, text).\n");
-    out.push_str("pub const POLICY_FILES: &[(&str, &str)] = &[\n");
+    let mut out = format!("/// {doc}\npub const {name}: &[(&str, &str)] = &[\n");
     for file in files {
-        let name = file.file_name().and_then(|n| n.to_str()).ok_or("non-UTF-8 policy file name")?;
-        writeln!(out, "    ({name:?}, include_str!({:?})),", file.display()).map_err(|e| e.to_string())?;
+        let file_name = file.file_name().and_then(|n| n.to_str()).ok_or("non-UTF-8 file name")?;
+        writeln!(out, "    ({file_name:?}, include_str!({:?})),", file.display()).map_err(|e| e.to_string())?;
     }
     out.push_str("];\n");
     Ok(out)

@@ -15,6 +15,7 @@ use utoipa_axum::routes;
 use super::error::{ApiError, Problem};
 use super::extract::{AppJson, AppPath, Caller};
 use crate::Kernel;
+use crate::authz::cases::CaseOutcome;
 use crate::store::PolicyVersion;
 
 pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
@@ -22,6 +23,7 @@ pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
         .routes(routes!(list, publish))
         .routes(routes!(read))
         .routes(routes!(validate))
+        .routes(routes!(test))
         .routes(routes!(roll_back))
 }
 
@@ -68,6 +70,31 @@ async fn validate(
     AppJson(body): AppJson<ProposedSet>,
 ) -> Result<Json<Validated>, ApiError> {
     Ok(Json(Validated { policies: k.validate_policies(&who, body.files)? }))
+}
+
+/// A proposed set and the officer's own cases.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct TestBody {
+    files: BTreeMap<String, String>,
+    /// Case files (name → JSON text, format in `policies/tests/`), run after the shipped ones.
+    #[serde(default)]
+    cases: BTreeMap<String, String>,
+}
+
+/// Run the shipped policy cases and the officer's own against a proposed
+/// set: every case with the decision expected and the one given.
+#[utoipa::path(post, path = "/v1/policies/test", tag = "policies",
+    request_body = TestBody,
+    responses((status = 200, body = Vec<CaseOutcome>), (status = 403, body = Problem),
+        (status = 422, description = "The set is invalid, or a case file is", body = Problem)))]
+async fn test(
+    State(k): State<Arc<Kernel>>,
+    Caller(who): Caller,
+    AppJson(body): AppJson<TestBody>,
+) -> Result<Json<Vec<CaseOutcome>>, ApiError> {
+    let cases: Vec<(String, String)> = body.cases.into_iter().collect();
+    Ok(Json(k.test_policies(&who, body.files, &cases)?))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -21,6 +21,7 @@ use thiserror::Error;
 use utoipa::ToSchema;
 
 mod audit;
+pub mod cases;
 pub use audit::AuditRecord;
 
 /// A role a person acts in; each is its own Cedar principal type.
@@ -85,6 +86,36 @@ pub enum Action {
 }
 
 impl Action {
+    /// Every action, in the schema's order.
+    pub const ALL: [Action; 21] = [
+        Action::ReadCounty,
+        Action::ViewCatalogue,
+        Action::ListTeams,
+        Action::ListResidents,
+        Action::RegisterResident,
+        Action::ReadResident,
+        Action::ManageOrganisation,
+        Action::SignContract,
+        Action::ReadContract,
+        Action::SwitchTeam,
+        Action::TerminateContract,
+        Action::ObjectToRenewal,
+        Action::RecordUnsignedReason,
+        Action::ReadPersonalData,
+        Action::ImportResidents,
+        Action::RenewContracts,
+        Action::ManagePlugins,
+        Action::SetPluginLimits,
+        Action::ReadPolicies,
+        Action::PublishPolicies,
+        Action::ReadAudit,
+    ];
+
+    /// The action a schema name names.
+    pub fn from_name(name: &str) -> Option<Action> {
+        Action::ALL.into_iter().find(|a| a.name() == name)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Action::ReadCounty => "ReadCounty",

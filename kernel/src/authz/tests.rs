@@ -169,3 +169,41 @@ fn another_set_keeps_the_schema_and_a_set_in_force_is_replaced_whole() {
     assert_eq!(policies.version(), 2);
     assert!(policies.decide(&officer, Action::ReadPolicies, &Resource::Region).is_err());
 }
+
+#[test]
+fn the_shipped_policy_cases_pass_against_the_bundled_set() {
+    let files: Vec<(String, String)> =
+        crate::bundled::POLICY_CASES.iter().map(|(n, t)| ((*n).to_owned(), (*t).to_owned())).collect();
+    let outcomes = cases::run(&Authorizer::bundled().unwrap(), &files).unwrap();
+    assert!(outcomes.len() >= 40, "only {} shipped policy cases", outcomes.len());
+    let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed()).collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    let allowed = outcomes.iter().filter(|o| o.expected == cases::Expected::Allow).count();
+    assert!(allowed > 10 && outcomes.len() - allowed > 10, "the suite checks both allows and denials");
+}
+
+#[test]
+fn a_changed_policy_fails_the_cases_that_relied_on_it() {
+    let bundled = Authorizer::bundled().unwrap();
+    let mut files = bundled.files().clone();
+    files.remove("county.cedar");
+    let narrower = bundled.with_policies(files).unwrap();
+    let suite: Vec<(String, String)> =
+        crate::bundled::POLICY_CASES.iter().map(|(n, t)| ((*n).to_owned(), (*t).to_owned())).collect();
+    let failed: Vec<_> = cases::run(&narrower, &suite).unwrap().into_iter().filter(|o| !o.passed()).collect();
+    assert!(!failed.is_empty());
+    assert!(failed.iter().all(|o| o.expected == cases::Expected::Allow && o.actual == cases::Expected::Deny));
+    let bad = cases::run(&bundled, &[("x.json".into(), r#"{"cases": [{"name": "n", "principal": {"role": "team_member"}, "action": "Fly", "resource": {"region": {}}, "decision": "deny"}]}"#.into())]);
+    assert!(matches!(bad, Err(cases::CaseError::UnknownAction { .. })), "{bad:?}");
+}
+
+#[test]
+fn every_action_is_named_once_and_found_by_its_name() {
+    for action in Action::ALL {
+        assert_eq!(Action::from_name(action.name()), Some(action));
+    }
+    let schema = crate::bundled::POLICY_FILES.iter().find(|(n, _)| n.ends_with(".cedarschema")).unwrap().1;
+    for action in Action::ALL {
+        assert!(schema.contains(action.name()), "{} is not in the schema", action.name());
+    }
+}

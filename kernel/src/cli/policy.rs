@@ -32,6 +32,16 @@ pub enum PolicyCommand {
         #[command(flatten)]
         kernel: KernelArgs,
     },
+    /// Run the shipped policy cases, and the `*.json` case files of
+    /// `--cases`, against a folder of `*.cedar` files; exits 1 if any fails.
+    Test {
+        dir: PathBuf,
+        /// A folder of the officer's own case files.
+        #[arg(long)]
+        cases: Option<PathBuf>,
+        #[command(flatten)]
+        kernel: KernelArgs,
+    },
     /// Publish a folder of `*.cedar` files as the policies of the region.
     Publish {
         dir: PathBuf,
@@ -80,6 +90,28 @@ pub fn run(command: PolicyCommand) -> anyhow::Result<()> {
             println!("{}: {count} policies, valid against the schema", dir.display());
             Ok(())
         }),
+        PolicyCommand::Test { dir, cases, kernel } => with_kernel(kernel, async move |kernel| {
+            let files = read_policy_dir(&dir)?;
+            let own: Vec<(String, String)> = match &cases {
+                Some(cases) => read_dir_with(cases, "json")?.into_iter().collect(),
+                None => Vec::new(),
+            };
+            let outcomes = kernel.test_policies(&officer(), files, &own)?;
+            let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed()).collect();
+            for o in &failed {
+                let why = o.why.as_deref().map(|w| format!(" ({w})")).unwrap_or_default();
+                println!("FAIL {}: {}{why}", o.file, o.name);
+                println!("  expected {:?}, got {:?} (by {:?})", o.expected, o.actual, o.policies);
+            }
+            println!(
+                "{} policy cases: {} passed, {} failed",
+                outcomes.len(),
+                outcomes.len() - failed.len(),
+                failed.len()
+            );
+            anyhow::ensure!(failed.is_empty(), "{} policy cases failed", failed.len());
+            Ok(())
+        }),
         PolicyCommand::Publish { dir, reason, based_on, kernel } => with_kernel(kernel, async move |kernel| {
             let files = read_policy_dir(&dir)?;
             let based_on = match based_on {
@@ -96,17 +128,21 @@ pub fn run(command: PolicyCommand) -> anyhow::Result<()> {
 
 /// The `*.cedar` files of a folder, by name.
 fn read_policy_dir(dir: &Path) -> anyhow::Result<BTreeMap<String, String>> {
+    let files = read_dir_with(dir, "cedar")?;
+    anyhow::ensure!(!files.is_empty(), "`{}` holds no `*.cedar` policy files", dir.display());
+    Ok(files)
+}
+
+/// The files of a folder with one extension, by name.
+fn read_dir_with(dir: &Path, extension: &str) -> anyhow::Result<BTreeMap<String, String>> {
     let mut files = BTreeMap::new();
     for entry in std::fs::read_dir(dir).with_context(|| format!("cannot read `{}`", dir.display()))? {
         let path = entry?.path();
-        if path.extension().is_some_and(|e| e == "cedar") {
+        if path.extension().is_some_and(|e| e == extension) {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            files.insert(
-                name,
-                std::fs::read_to_string(&path).with_context(|| format!("cannot read `{}`", path.display()))?,
-            );
+            let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read `{}`", path.display()))?;
+            files.insert(name, text);
         }
     }
-    anyhow::ensure!(!files.is_empty(), "`{}` holds no `*.cedar` policy files", dir.display());
     Ok(files)
 }

@@ -11,6 +11,7 @@
 use std::collections::BTreeMap;
 
 use super::{Kernel, KernelError, not_found};
+use crate::authz::cases::{self, CaseOutcome};
 use crate::authz::{Action, Authorizer, Principal, Resource};
 use crate::store::{NewPolicyVersion, PolicyVersion};
 
@@ -71,6 +72,22 @@ impl Kernel {
     pub fn validate_policies(&self, who: &Principal, files: BTreeMap<String, String>) -> Result<usize, KernelError> {
         self.authz.decide(who, Action::ReadPolicies, &Resource::Region)?;
         Ok(self.checked_policies(who, files)?.policy_count())
+    }
+
+    /// Runs the shipped policy cases (`policies/tests`) and `own_cases`
+    /// (file name, JSON text) against a proposed set.
+    pub fn test_policies(
+        &self,
+        who: &Principal,
+        files: BTreeMap<String, String>,
+        own_cases: &[(String, String)],
+    ) -> Result<Vec<CaseOutcome>, KernelError> {
+        self.authz.decide(who, Action::ReadPolicies, &Resource::Region)?;
+        let set = self.checked_policies(who, files)?;
+        let mut cases: Vec<(String, String)> =
+            crate::bundled::POLICY_CASES.iter().map(|(n, t)| ((*n).to_owned(), (*t).to_owned())).collect();
+        cases.extend_from_slice(own_cases);
+        cases::run(&set, &cases).map_err(|e| KernelError::Invalid(e.to_string()))
     }
 
     /// Publishes a set as the version after `based_on`, the version the

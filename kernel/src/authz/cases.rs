@@ -1,0 +1,120 @@
+//! Policy test cases (政策测试用例): a request and the decision a policy
+//! officer expects of it, kept as JSON files (`policies/tests/*.json`, and an
+//! officer's own) and run against a policy set before it is published, so
+//! that a change's effect is seen as cases that now fail.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+use utoipa::ToSchema;
+
+use super::{Action, Authorizer, Principal, Resource, Role};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CaseFile {
+    cases: Vec<Case>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    name: String,
+    /// The rule the case checks, for the person reading a failure.
+    #[serde(default)]
+    why: Option<String>,
+    principal: CasePrincipal,
+    action: String,
+    resource: CaseResource,
+    decision: Expected,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CasePrincipal {
+    role: Role,
+    county: Option<String>,
+    team: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+enum CaseResource {
+    Region {},
+    County(String),
+    Resident { id: String, county: String, team: Option<String> },
+    Contract { id: String, county: String, team: String, resident: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Expected {
+    Allow,
+    Deny,
+}
+
+/// What one case gave.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct CaseOutcome {
+    pub file: String,
+    pub name: String,
+    pub why: Option<String>,
+    pub expected: Expected,
+    pub actual: Expected,
+    /// The policies that decided.
+    pub policies: Vec<String>,
+}
+
+impl CaseOutcome {
+    pub fn passed(&self) -> bool {
+        self.expected == self.actual
+    }
+}
+
+/// A case file that cannot be read as cases.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum CaseError {
+    #[error("`{file}` is not a policy case file: {message}")]
+    Format { file: String, message: String },
+    #[error("`{file}`, case `{case}`: there is no action `{action}`")]
+    UnknownAction { file: String, case: String, action: String },
+}
+
+/// Runs every case of `files` (name, JSON text) against `set`, in order.
+pub fn run(set: &Authorizer, files: &[(String, String)]) -> Result<Vec<CaseOutcome>, CaseError> {
+    let mut outcomes = Vec::new();
+    for (file, text) in files {
+        let parsed: CaseFile =
+            serde_json::from_str(text).map_err(|e| CaseError::Format { file: file.clone(), message: e.to_string() })?;
+        for case in parsed.cases {
+            let action = Action::from_name(&case.action).ok_or_else(|| CaseError::UnknownAction {
+                file: file.clone(),
+                case: case.name.clone(),
+                action: case.action.clone(),
+            })?;
+            let principal = Principal {
+                subject: "policy-case".into(),
+                role: case.principal.role,
+                county: case.principal.county,
+                team: case.principal.team,
+            };
+            let resource = match &case.resource {
+                CaseResource::Region {} => Resource::Region,
+                CaseResource::County(code) => Resource::County { code },
+                CaseResource::Resident { id, county, team } => Resource::Resident { id, county, team: team.as_deref() },
+                CaseResource::Contract { id, county, team, resident } => {
+                    Resource::Contract { id, county, team, resident }
+                }
+            };
+            let (decision, policies) = set.decide_why(&principal, action, &resource);
+            outcomes.push(CaseOutcome {
+                file: file.clone(),
+                name: case.name,
+                why: case.why,
+                expected: case.decision,
+                actual: if decision.is_ok() { Expected::Allow } else { Expected::Deny },
+                policies,
+            });
+        }
+    }
+    Ok(outcomes)
+}
