@@ -172,6 +172,26 @@ async fn the_audit_log_says_who_read_a_resident_and_what_changed_on_a_day() {
     let none = request("GET", &format!("{}/v1/audit/changes?on={yesterday}", server.base), Some(&officer), None).await;
     assert_eq!(none.ok(200).as_array().unwrap().len(), 0);
 
+    // Before a change takes effect: which of these real decisions would it flip?
+    let mut narrower = files.as_object().unwrap().clone();
+    narrower.remove("county.cedar");
+    let report = request(
+        "POST",
+        &format!("{}/v1/policies/flips", server.base),
+        Some(&officer),
+        Some(json!({ "files": narrower })),
+    )
+    .await;
+    let report = report.ok(200);
+    assert!(report["checked"].as_u64().unwrap() >= 3, "{report:#}");
+    let flips = report["flips"].as_array().unwrap();
+    let flipped = |action: &str| {
+        flips.iter().any(|f| f["decision"]["principal"] == "pei-bureau" && f["decision"]["action"] == action)
+    };
+    assert!(flipped("ReadResident") && flipped("ReadPersonalData"), "{report:#}");
+    assert!(flips.iter().all(|f| f["decision"]["allowed"] == true), "only the bureau's reads change: {report:#}");
+    assert!(!flips.iter().any(|f| f["decision"]["principal"] == "feng-admin"), "a refusal stays a refusal");
+
     // The log is the officers' and the region's, not a county's.
     request("GET", &format!("{}/v1/audit/residents/res-pei-001", server.base), Some(&feng), None).await.problem(403);
 }

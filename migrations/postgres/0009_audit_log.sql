@@ -15,7 +15,10 @@ CREATE TABLE audit_log (
     decision       TEXT NOT NULL,
     -- JSON array of policy ids (file.cedar#id).
     policies       TEXT NOT NULL,
-    policy_version BIGINT NOT NULL
+    policy_version BIGINT NOT NULL,
+    -- JSON: the principal's role, county and team and the resource's facts,
+    -- as policy cases state them, to take the decision again.
+    facts          TEXT NOT NULL
 );
 CREATE INDEX audit_log_resident ON audit_log (resident, seq);
 CREATE INDEX audit_log_at ON audit_log (at);

@@ -16,6 +16,7 @@ use super::error::{ApiError, Problem};
 use super::extract::{AppJson, AppPath, Caller};
 use crate::Kernel;
 use crate::authz::cases::CaseOutcome;
+use crate::kernel::{FLIP_WINDOW, FlipReport};
 use crate::store::PolicyVersion;
 
 pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
@@ -24,6 +25,7 @@ pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
         .routes(routes!(read))
         .routes(routes!(validate))
         .routes(routes!(test))
+        .routes(routes!(flips))
         .routes(routes!(roll_back))
 }
 
@@ -95,6 +97,32 @@ async fn test(
 ) -> Result<Json<Vec<CaseOutcome>>, ApiError> {
     let cases: Vec<(String, String)> = body.cases.into_iter().collect();
     Ok(Json(k.test_policies(&who, body.files, &cases)?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+struct FlipsBody {
+    files: BTreeMap<String, String>,
+    /// How many of the latest decisions to take again (default and most: 10,000).
+    #[serde(default = "flip_window")]
+    last: usize,
+}
+
+fn flip_window() -> usize {
+    FLIP_WINDOW
+}
+
+/// Take the latest real decisions again under a proposed set and list
+/// those it would decide the other way. Changes nothing.
+#[utoipa::path(post, path = "/v1/policies/flips", tag = "policies",
+    request_body = FlipsBody,
+    responses((status = 200, body = FlipReport), (status = 403, body = Problem), (status = 422, body = Problem)))]
+async fn flips(
+    State(k): State<Arc<Kernel>>,
+    Caller(who): Caller,
+    AppJson(body): AppJson<FlipsBody>,
+) -> Result<Json<FlipReport>, ApiError> {
+    Ok(Json(k.policy_flips(&who, body.files, body.last).await?))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -6,6 +6,7 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::cases::{CasePrincipal, CaseResource};
 use super::{Action, Principal, Resource};
 
 /// One decision, as the audit log keeps it.
@@ -27,6 +28,16 @@ pub struct AuditRecord {
     pub policies: Vec<String>,
     /// The published policy version in force (0: the files the kernel started with).
     pub policy_version: i64,
+    /// The facts the policies saw, so that the decision can be taken again
+    /// under a proposed set (the "would flip" report).
+    pub facts: AuditFacts,
+}
+
+/// A decision's request as the policies saw it: ids and roles, no personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, ToSchema)]
+pub struct AuditFacts {
+    pub principal: CasePrincipal,
+    pub resource: CaseResource,
 }
 
 impl Action {
@@ -49,6 +60,7 @@ impl AuditRecord {
         policies: Vec<String>,
         policy_version: i64,
     ) -> Self {
+        let facts = AuditFacts { principal: CasePrincipal::of(principal), resource: CaseResource::of(resource) };
         let (resource, resident, county) = match *resource {
             Resource::Region => ("Region::region".to_owned(), None, None),
             Resource::County { code } => (format!("County::{code}"), None, Some(code)),
@@ -58,6 +70,7 @@ impl AuditRecord {
             }
         };
         AuditRecord {
+            facts,
             at,
             principal: principal.subject.clone(),
             role: principal.role.entity_type().trim_start_matches("Qianyue::").to_owned(),

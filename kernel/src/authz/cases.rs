@@ -28,21 +28,73 @@ struct Case {
     decision: Expected,
 }
 
-#[derive(Debug, Deserialize)]
+/// A principal as a case (or the audit log) states it: the facts policies
+/// see, without the person's name.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct CasePrincipal {
-    role: Role,
-    county: Option<String>,
-    team: Option<String>,
+pub struct CasePrincipal {
+    pub role: Role,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub county: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A resource as a case (or the audit log) states it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
-enum CaseResource {
+pub enum CaseResource {
     Region {},
     County(String),
-    Resident { id: String, county: String, team: Option<String> },
-    Contract { id: String, county: String, team: String, resident: String },
+    Resident {
+        id: String,
+        county: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        team: Option<String>,
+    },
+    Contract {
+        id: String,
+        county: String,
+        team: String,
+        resident: String,
+    },
+}
+
+impl CasePrincipal {
+    pub fn of(p: &Principal) -> Self {
+        CasePrincipal { role: p.role, county: p.county.clone(), team: p.team.clone() }
+    }
+
+    pub fn principal(&self, subject: &str) -> Principal {
+        Principal { subject: subject.to_owned(), role: self.role, county: self.county.clone(), team: self.team.clone() }
+    }
+}
+
+impl CaseResource {
+    pub fn of(r: &Resource<'_>) -> Self {
+        match *r {
+            Resource::Region => CaseResource::Region {},
+            Resource::County { code } => CaseResource::County(code.to_owned()),
+            Resource::Resident { id, county, team } => {
+                CaseResource::Resident { id: id.to_owned(), county: county.to_owned(), team: team.map(str::to_owned) }
+            }
+            Resource::Contract { id, county, team, resident } => CaseResource::Contract {
+                id: id.to_owned(),
+                county: county.to_owned(),
+                team: team.to_owned(),
+                resident: resident.to_owned(),
+            },
+        }
+    }
+
+    pub fn resource(&self) -> Resource<'_> {
+        match self {
+            CaseResource::Region {} => Resource::Region,
+            CaseResource::County(code) => Resource::County { code },
+            CaseResource::Resident { id, county, team } => Resource::Resident { id, county, team: team.as_deref() },
+            CaseResource::Contract { id, county, team, resident } => Resource::Contract { id, county, team, resident },
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
@@ -91,21 +143,8 @@ pub fn run(set: &Authorizer, files: &[(String, String)]) -> Result<Vec<CaseOutco
                 case: case.name.clone(),
                 action: case.action.clone(),
             })?;
-            let principal = Principal {
-                subject: "policy-case".into(),
-                role: case.principal.role,
-                county: case.principal.county,
-                team: case.principal.team,
-            };
-            let resource = match &case.resource {
-                CaseResource::Region {} => Resource::Region,
-                CaseResource::County(code) => Resource::County { code },
-                CaseResource::Resident { id, county, team } => Resource::Resident { id, county, team: team.as_deref() },
-                CaseResource::Contract { id, county, team, resident } => {
-                    Resource::Contract { id, county, team, resident }
-                }
-            };
-            let (decision, policies) = set.decide_why(&principal, action, &resource);
+            let principal = case.principal.principal("policy-case");
+            let (decision, policies) = set.decide_why(&principal, action, &case.resource.resource());
             outcomes.push(CaseOutcome {
                 file: file.clone(),
                 name: case.name,

@@ -22,7 +22,7 @@ use utoipa::ToSchema;
 
 mod audit;
 pub mod cases;
-pub use audit::AuditRecord;
+pub use audit::{AuditFacts, AuditRecord};
 
 /// A role a person acts in; each is its own Cedar principal type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, clap::ValueEnum)]

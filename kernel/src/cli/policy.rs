@@ -42,6 +42,16 @@ pub enum PolicyCommand {
         #[command(flatten)]
         kernel: KernelArgs,
     },
+    /// The latest real decisions a folder of `*.cedar` files would decide
+    /// the other way.
+    Flips {
+        dir: PathBuf,
+        /// How many of the latest decisions to take again (at most 10,000).
+        #[arg(long, default_value_t = qianyue::kernel::FLIP_WINDOW)]
+        last: usize,
+        #[command(flatten)]
+        kernel: KernelArgs,
+    },
     /// Publish a folder of `*.cedar` files as the policies of the region.
     Publish {
         dir: PathBuf,
@@ -111,6 +121,10 @@ pub fn run(command: PolicyCommand) -> anyhow::Result<()> {
             );
             anyhow::ensure!(failed.is_empty(), "{} policy cases failed", failed.len());
             Ok(())
+        }),
+        PolicyCommand::Flips { dir, last, kernel } => with_kernel(kernel, async move |kernel| {
+            let files = read_policy_dir(&dir)?;
+            print_json(&kernel.policy_flips(&officer(), files, last).await?)
         }),
         PolicyCommand::Publish { dir, reason, based_on, kernel } => with_kernel(kernel, async move |kernel| {
             let files = read_policy_dir(&dir)?;

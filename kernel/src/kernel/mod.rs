@@ -10,6 +10,7 @@ mod audit;
 mod import;
 mod plugins;
 mod policies;
+pub use policies::{FLIP_WINDOW, Flip, FlipReport};
 mod renewal;
 
 pub use import::ImportReport;

@@ -11,9 +11,32 @@
 use std::collections::BTreeMap;
 
 use super::{Kernel, KernelError, not_found};
+use serde::Serialize;
+use utoipa::ToSchema;
+
 use crate::authz::cases::{self, CaseOutcome};
-use crate::authz::{Action, Authorizer, Principal, Resource};
+use crate::authz::{Action, AuditRecord, Authorizer, Principal, Resource};
 use crate::store::{NewPolicyVersion, PolicyVersion};
+
+/// How many of the latest real decisions a "would flip" report takes again.
+pub const FLIP_WINDOW: usize = 10_000;
+
+/// What a proposed set would do to the latest real decisions.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FlipReport {
+    /// Decisions taken again.
+    pub checked: usize,
+    /// Those the proposed set decides the other way, newest first.
+    pub flips: Vec<Flip>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Flip {
+    /// The decision as it was taken.
+    pub decision: AuditRecord,
+    /// The policies of the proposed set that would decide it.
+    pub would_be_decided_by: Vec<String>,
+}
 
 impl Kernel {
     /// Reads the newest published set and puts it in force if it is newer
@@ -88,6 +111,33 @@ impl Kernel {
             crate::bundled::POLICY_CASES.iter().map(|(n, t)| ((*n).to_owned(), (*t).to_owned())).collect();
         cases.extend_from_slice(own_cases);
         cases::run(&set, &cases).map_err(|e| KernelError::Invalid(e.to_string()))
+    }
+
+    /// Takes the latest `last` real decisions (at most [`FLIP_WINDOW`])
+    /// again under a proposed set and lists those it would decide the
+    /// other way: what a change does before it takes effect.
+    pub async fn policy_flips(
+        &self,
+        who: &Principal,
+        files: BTreeMap<String, String>,
+        last: usize,
+    ) -> Result<FlipReport, KernelError> {
+        // The report shows who did what to whom: an audit question.
+        self.authz.decide(who, Action::ReadAudit, &Resource::Region)?;
+        let set = self.checked_policies(who, files)?;
+        self.flush_audit().await?;
+        let decisions = self.store.recent_audit(last.min(FLIP_WINDOW)).await?;
+        let checked = decisions.len();
+        let flips = decisions
+            .into_iter()
+            .filter_map(|decision| {
+                let action = Action::from_name(&decision.action)?;
+                let principal = decision.facts.principal.principal(&decision.principal);
+                let (now, why) = set.decide_why(&principal, action, &decision.facts.resource.resource());
+                (now.is_ok() != decision.allowed).then_some(Flip { decision, would_be_decided_by: why })
+            })
+            .collect();
+        Ok(FlipReport { checked, flips })
     }
 
     /// Publishes a set as the version after `based_on`, the version the

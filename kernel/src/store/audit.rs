@@ -10,7 +10,7 @@ use super::events::{Event, event};
 use super::{Store, StoreError, date_text, text};
 use crate::authz::AuditRecord;
 
-const COLUMNS: usize = 10;
+const COLUMNS: usize = 11;
 
 impl Store {
     /// Appends decisions, oldest first, in one transaction.
@@ -21,12 +21,13 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         for chunk in records.chunks(super::rows_per_statement(COLUMNS)) {
             let sql = format!(
-                "INSERT INTO audit_log (at, principal, role, action, resource, resident, county, decision, policies, policy_version) VALUES {}",
+                "INSERT INTO audit_log (at, principal, role, action, resource, resident, county, decision, policies, policy_version, facts) VALUES {}",
                 super::placeholders(chunk.len(), COLUMNS, 1)
             );
             let mut query = sqlx::query(super::bulk_sql(self.backend, &sql));
             for r in chunk {
                 let policies = serde_json::to_string(&r.policies).unwrap_or_else(|_| "[]".into());
+                let facts = serde_json::to_string(&r.facts).unwrap_or_default();
                 query = query
                     .bind(&r.at)
                     .bind(&r.principal)
@@ -37,7 +38,8 @@ impl Store {
                     .bind(&r.county)
                     .bind(if r.allowed { "allow" } else { "deny" })
                     .bind(policies)
-                    .bind(r.policy_version);
+                    .bind(r.policy_version)
+                    .bind(facts);
             }
             query.execute(&mut *tx).await?;
         }
@@ -49,6 +51,15 @@ impl Store {
     pub async fn audit_of_resident(&self, resident: &str) -> Result<Vec<AuditRecord>, StoreError> {
         let rows = sqlx::query("SELECT * FROM audit_log WHERE resident = $1 ORDER BY seq")
             .bind(resident)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(record).collect()
+    }
+
+    /// The latest `limit` decisions, newest first.
+    pub async fn recent_audit(&self, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
+        let rows = sqlx::query("SELECT * FROM audit_log ORDER BY seq DESC LIMIT $1")
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(record).collect()
@@ -69,7 +80,6 @@ impl Store {
 }
 
 fn record(r: &AnyRow) -> Result<AuditRecord, StoreError> {
-    let policies = text(r, "policies")?;
     Ok(AuditRecord {
         at: text(r, "at")?,
         principal: text(r, "principal")?,
@@ -79,11 +89,17 @@ fn record(r: &AnyRow) -> Result<AuditRecord, StoreError> {
         resident: r.try_get("resident")?,
         county: r.try_get("county")?,
         allowed: text(r, "decision")? == "allow",
-        policies: serde_json::from_str(&policies).map_err(|_| StoreError::Corrupt {
-            table: "audit_log",
-            column: "policies",
-            value: policies.chars().take(80).collect(),
-        })?,
+        policies: json(r, "policies")?,
         policy_version: r.try_get("policy_version")?,
+        facts: json(r, "facts")?,
+    })
+}
+
+fn json<T: serde::de::DeserializeOwned>(r: &AnyRow, column: &'static str) -> Result<T, StoreError> {
+    let value = text(r, column)?;
+    serde_json::from_str(&value).map_err(|_| StoreError::Corrupt {
+        table: "audit_log",
+        column,
+        value: value.chars().take(80).collect(),
     })
 }
