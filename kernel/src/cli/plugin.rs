@@ -195,7 +195,7 @@ pub fn run(command: PluginCommand) -> anyhow::Result<()> {
         }),
         PluginCommand::Replay { contract, component, config, kernel } => with_kernel(kernel, async move |kernel| {
             let candidate = match component {
-                Some(path) => Some(candidate(&kernel, &path, &config).await?),
+                Some(path) => Some(candidate(kernel, &path, &config).await?),
                 None => None,
             };
             let replay = kernel.reproduce_contract(&operator(), &contract, candidate).await?;

@@ -63,8 +63,27 @@ impl Compiled {
         Ok(component)
     }
 
+    /// Keeps `text` beside the code named `name` (what a version said of
+    /// itself), so that a restart need not ask it again.
+    pub(super) fn note(&self, name: &str, text: &str) {
+        if let Some(file) = self.note_file(name)
+            && let Err(e) = write_whole(&file, text.as_bytes())
+        {
+            tracing::warn!(file = %file.display(), error = %e, "plugin description not cached");
+        }
+    }
+
+    /// What [`Compiled::note`] kept for `name`.
+    pub(super) fn noted(&self, name: &str) -> Option<String> {
+        std::fs::read_to_string(self.note_file(name)?).ok()
+    }
+
     fn file(&self, name: &str) -> Option<PathBuf> {
         self.dir.as_ref().map(|dir| dir.join(format!("{name}-{}.cwasm", self.engine_tag)))
+    }
+
+    fn note_file(&self, name: &str) -> Option<PathBuf> {
+        self.dir.as_ref().map(|dir| dir.join(format!("{name}-{}.json", self.engine_tag)))
     }
 
     fn keep(&self, name: &str, component: &Component) {
@@ -88,11 +107,16 @@ fn load(engine: &Engine, file: &Path) -> Option<Component> {
 }
 
 fn store(component: &Component, file: &Path) -> std::io::Result<()> {
-    let code = component.serialize().map_err(std::io::Error::other)?;
+    write_whole(file, &component.serialize().map_err(std::io::Error::other)?)
+}
+
+/// Writes a file under a temporary name and renames it into place, so that
+/// a reader never sees half of it.
+fn write_whole(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = file.parent() {
         std::fs::create_dir_all(dir)?;
     }
     let partial = file.with_extension(format!("partial-{}", std::process::id()));
-    std::fs::write(&partial, code)?;
+    std::fs::write(&partial, bytes)?;
     std::fs::rename(&partial, file)
 }

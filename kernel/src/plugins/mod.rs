@@ -270,6 +270,13 @@ impl<'p> Session<'p> {
     }
 }
 
+/// What a snapshotted version said of itself at its first load.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Described {
+    info: PluginInfo,
+    catalogue: Vec<Package>,
+}
+
 /// A version's identity: the same component with another configuration is
 /// another version, because it may price differently.
 pub fn version_hash(component_sha256: &str, config: &str) -> String {
@@ -334,39 +341,51 @@ impl PluginHost {
         let component_sha256 = hex::encode(Sha256::digest(bytes));
         let hash = version_hash(&component_sha256, config);
         let snapshot_name = format!("{hash}-configured");
-        let (world, runner, info, starts_configured) =
-            if let Some(snapshot) = self.components.cached(&self.engine, &snapshot_name) {
-                // Configured and snapshotted before: the original is not even mapped.
-                let (runner, info) = self.v1_runner(&snapshot, config, true).map_err(invalid)?;
-                (v1_0_0::WORLD, runner, info, Ok(()))
-            } else {
-                let component = self.components.component(&self.engine, &component_sha256, bytes).map_err(invalid)?;
-                let world = world_of(&self.engine, &component).map_err(invalid)?;
-                if world == v1_0_0::WORLD {
-                    let (runner, info) = self.v1_runner(&component, config, false).map_err(invalid)?;
-                    match self.snapshot(bytes, config, &info, &snapshot_name) {
-                        Ok(snapshot) => {
-                            let (runner, info) = self.v1_runner(&snapshot, config, true).map_err(invalid)?;
-                            (world, runner, info, Ok(()))
-                        }
-                        Err(why) => {
-                            tracing::info!(plugin = %hash, "configured at every call, not snapshotted: {why}");
-                            (world, runner, info, Err(why))
-                        }
+        let cached = self.components.cached(&self.engine, &snapshot_name);
+        if let Some(snapshot) = &cached
+            && let Some(plugin) = self.described(snapshot, &snapshot_name, &hash, &component_sha256, config)
+        {
+            // Configured, snapshotted and described before: nothing runs until a call.
+            return Ok(plugin);
+        }
+        let (world, runner, info, starts_configured) = if let Some(snapshot) = cached {
+            // Configured and snapshotted before: the original is not even mapped.
+            let (runner, info) = self.v1_runner(&snapshot, config, true).map_err(invalid)?;
+            (v1_0_0::WORLD, runner, info, Ok(()))
+        } else {
+            let component = self.components.component(&self.engine, &component_sha256, bytes).map_err(invalid)?;
+            let world = world_of(&self.engine, &component).map_err(invalid)?;
+            if world == v1_0_0::WORLD {
+                let (runner, info) = self.v1_runner(&component, config, false).map_err(invalid)?;
+                match self.snapshot(bytes, config, &info, &snapshot_name) {
+                    Ok(snapshot) => {
+                        let (runner, info) = self.v1_runner(&snapshot, config, true).map_err(invalid)?;
+                        (world, runner, info, Ok(()))
                     }
-                } else {
-                    let mut runner = v0_1_0::Runner::new(&self.linker, &component, self.probing()).map_err(invalid)?;
-                    let info = runner.info().map_err(|f| invalid(f.into_error("?").to_string()))?;
-                    runner.identified(self.county_limits(&info.county_code)?);
-                    (world, Runner::V0_1(runner), info, Err(format!("{world} has no configuration")))
+                    Err(why) => {
+                        tracing::info!(plugin = %hash, "configured at every call, not snapshotted: {why}");
+                        (world, runner, info, Err(why))
+                    }
                 }
-            };
+            } else {
+                let mut runner = v0_1_0::Runner::new(&self.linker, &component, self.probing()).map_err(invalid)?;
+                let info = runner.info().map_err(|f| invalid(f.into_error("?").to_string()))?;
+                runner.identified(self.county_limits(&info.county_code)?);
+                (world, Runner::V0_1(runner), info, Err(format!("{world} has no configuration")))
+            }
+        };
         let catalogue = match &runner {
             Runner::V0_1(r) => r.packages(),
             Runner::V1_0(r) => r.configured("packages").and_then(|mut s| s.packages()),
         }
         .map_err(|f| invalid(f.into_error(&info.county_code).to_string()))?;
         checks::catalogue(&catalogue).map_err(invalid)?;
+        if starts_configured.is_ok() {
+            let described = Described { info: info.clone(), catalogue: catalogue.clone() };
+            if let Ok(text) = serde_json::to_string(&described) {
+                self.components.note(&snapshot_name, &text);
+            }
+        }
         Ok(Plugin {
             info,
             hash,
@@ -376,6 +395,32 @@ impl PluginHost {
             catalogue,
             starts_configured,
             runner,
+        })
+    }
+
+    /// A snapshot's plugin from what it said of itself at its first load,
+    /// without running it: a restart maps the code and touches none of it.
+    fn described(
+        &self,
+        snapshot: &Component,
+        name: &str,
+        hash: &str,
+        component_sha256: &str,
+        config: &str,
+    ) -> Option<Plugin> {
+        let Described { info, catalogue } = serde_json::from_str(&self.components.noted(name)?).ok()?;
+        let limits = self.county_limits(&info.county_code).ok()?;
+        let mut runner = v1_0_0::Runner::new(&self.linker, snapshot, limits.clone(), config, true).ok()?;
+        runner.identified(&info, limits);
+        Some(Plugin {
+            info,
+            hash: hash.to_owned(),
+            component: component_sha256.to_owned(),
+            config: config.to_owned(),
+            world: v1_0_0::WORLD,
+            catalogue,
+            starts_configured: Ok(()),
+            runner: Runner::V1_0(runner),
         })
     }
 

@@ -36,7 +36,7 @@ impl PackageKind {
 }
 
 /// A service item (服务项目), how often a year it is owed and its price cap.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Item {
     pub code: String,
     pub name: String,
@@ -47,7 +47,7 @@ pub struct Item {
 }
 
 /// A service package (服务包) from a county's catalogue.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Package {
     pub code: String,
     pub name: String,
@@ -63,7 +63,7 @@ pub struct Package {
 }
 
 /// The service years a plugin's rules apply to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Periods {
     pub first: u16,
     /// `None` while the rules stay in force.
@@ -76,7 +76,7 @@ impl Periods {
 }
 
 /// Who a plugin says it is.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PluginInfo {
     pub county_code: String,
     pub county_name: String,

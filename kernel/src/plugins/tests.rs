@@ -58,17 +58,17 @@ fn a_configured_snapshot_is_cached_and_a_restart_answers_from_it_alone() {
     let first = PluginHost::cached(Limits::default(), cache.path()).unwrap();
     let plugin = pei(&first);
     assert_eq!(plugin.starts_configured, Ok(()), "Pei's configured memory is snapshotted at load");
-    let cached = |suffix: &str| {
+    let cached = |extension: &str| {
         std::fs::read_dir(cache.path())
             .unwrap()
-            .filter(|f| {
-                f.as_ref().unwrap().file_name().to_string_lossy().starts_with(&format!("{}{suffix}", plugin.hash))
-            })
+            .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|f| f.starts_with(&format!("{}-configured-", plugin.hash)) && f.ends_with(extension))
             .count()
     };
-    assert_eq!(cached("-configured-"), 1, "the snapshot is cached under the version's hash");
+    assert_eq!(cached(".cwasm"), 1, "the snapshot is cached under the version's hash");
+    assert_eq!(cached(".json"), 1, "and what it said of itself beside it");
 
-    // A restart: only the snapshot is mapped, and it answers as before.
+    // A restart: only the snapshot is mapped, nothing runs before a call, and it answers as before.
     let restarted = PluginHost::cached(Limits::default(), cache.path()).unwrap();
     let again = restarted.compile("pei", bundled_pei().component, bundled_pei().config).unwrap();
     assert_eq!(again.starts_configured, Ok(()));
