@@ -2,16 +2,19 @@
 
 mod cli;
 
+use std::future::Future;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use qianyue::authz::{Authorizer, Policies, Principal, Role};
-use qianyue::kernel::Clock;
+use qianyue::kernel::{Clock, KernelError};
 use qianyue::plugins::{Limits, PluginHost};
 use qianyue::store::Store;
 use qianyue::tokens::TokenKeys;
@@ -342,9 +345,11 @@ async fn serve_async(serve: Serve) -> anyhow::Result<()> {
         tracing::info!("demo region loaded");
     }
     let kernel = Arc::new(kernel);
-    tokio::spawn(follow_plugin_activations(kernel.clone()));
-    tokio::spawn(follow_policies(kernel.clone()));
-    tokio::spawn(write_audit(kernel.clone()));
+    tokio::spawn(every(kernel.clone(), PLUGIN_REFRESH, "reload the plugin activations", |k| {
+        Box::pin(k.load_plugin_activations())
+    }));
+    tokio::spawn(every(kernel.clone(), POLICY_REFRESH, "reload the policies", |k| Box::pin(k.load_policies())));
+    tokio::spawn(every(kernel.clone(), AUDIT_WRITE, "write the audit log", |k| Box::pin(k.flush_audit())));
 
     let listener = tokio::net::TcpListener::bind(serve.listen).await?;
     // Tests and scripts read this line to find the port.
@@ -354,45 +359,29 @@ async fn serve_async(serve: Serve) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes the audited decisions every half second: a decision never waits
-/// on the disk, and at most that much is lost if the process is killed.
-async fn write_audit(kernel: Arc<Kernel>) {
-    let mut ticks = tokio::time::interval(std::time::Duration::from_millis(500));
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticks.tick().await;
-        if let Err(e) = kernel.flush_audit().await {
-            tracing::warn!(error = %e, "could not write the audit log; kept for the next try");
-        }
-    }
-}
-
 /// How often a kernel reloads the plugin activations, so that replicas
 /// sharing a PostgreSQL database follow each other's activations and rollbacks.
-const PLUGIN_REFRESH: std::time::Duration = std::time::Duration::from_secs(10);
-
-async fn follow_plugin_activations(kernel: Arc<Kernel>) {
-    let mut ticks = tokio::time::interval(PLUGIN_REFRESH);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticks.tick().await;
-        if let Err(e) = kernel.load_plugin_activations().await {
-            tracing::warn!(error = %e, "could not reload the plugin activations");
-        }
-    }
-}
+const PLUGIN_REFRESH: Duration = Duration::from_secs(10);
 
 /// How often a kernel looks for a newly published policy set: a publish on
 /// one replica is in force on all within this.
-const POLICY_REFRESH: std::time::Duration = std::time::Duration::from_secs(2);
+const POLICY_REFRESH: Duration = Duration::from_secs(2);
 
-async fn follow_policies(kernel: Arc<Kernel>) {
-    let mut ticks = tokio::time::interval(POLICY_REFRESH);
+/// How often the audited decisions are written: a decision never waits on
+/// the disk, and at most this much is lost if the process is killed.
+const AUDIT_WRITE: Duration = Duration::from_millis(500);
+
+/// A kernel job run again and again while the kernel serves.
+type Chore = for<'k> fn(&'k Kernel) -> Pin<Box<dyn Future<Output = Result<(), KernelError>> + Send + 'k>>;
+
+/// Runs `chore` every `period`; a failure is logged and tried again next time.
+async fn every(kernel: Arc<Kernel>, period: Duration, what: &'static str, chore: Chore) {
+    let mut ticks = tokio::time::interval(period);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        if let Err(e) = kernel.load_policies().await {
-            tracing::warn!(error = %e, "could not reload the policies");
+        if let Err(e) = chore(&kernel).await {
+            tracing::warn!(error = %e, "could not {what}; trying again");
         }
     }
 }
