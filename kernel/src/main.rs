@@ -176,9 +176,11 @@ fn main() -> ExitCode {
             issue_token(role, county, team, subject, ttl_hours, &data)
         }
         Command::Import(ImportCommand::Residents { file, county, recorded_on, kernel }) => {
-            run_job(import_residents(file, county, recorded_on, kernel))
+            cli::with_kernel(kernel, async move |k| import_residents(k, file, county, recorded_on).await)
         }
-        Command::Renew(renew) => run_job(renew_contracts(renew)),
+        Command::Renew(Renew { period, counties, chunk_size, kernel }) => {
+            cli::with_kernel(kernel, async move |k| renew_contracts(k, period, counties, chunk_size).await)
+        }
         Command::Plugin(command) => cli::plugin::run(command),
         Command::Policy(command) => cli::policy::run(command),
         Command::Audit(command) => cli::audit::run(command),
@@ -275,15 +277,14 @@ fn progress_bar(length: u64, template: &str) -> ProgressBar {
 }
 
 async fn import_residents(
+    kernel: &Kernel,
     file: PathBuf,
     county: String,
     recorded_on: Option<time::Date>,
-    args: KernelArgs,
 ) -> anyhow::Result<()> {
     let recorded_on = recorded_on.unwrap_or_else(qianyue::kernel::today);
     let source = std::fs::File::open(&file).map_err(|e| anyhow::anyhow!("cannot open `{}`: {e}", file.display()))?;
     let length = source.metadata().map(|m| m.len()).unwrap_or(0);
-    let kernel = args.open().await?;
     let bar = progress_bar(length, "{bar:40} {bytes}/{total_bytes} {elapsed} (eta {eta})");
     let report = kernel
         .import_poverty_list(&operator(), &county, std::io::BufReader::new(source), recorded_on, |read| {
@@ -311,20 +312,19 @@ async fn import_residents(
     Ok(())
 }
 
-async fn renew_contracts(renew: Renew) -> anyhow::Result<()> {
-    let kernel = renew.kernel.open().await?;
+async fn renew_contracts(kernel: &Kernel, period: i32, counties: Vec<String>, chunk_size: u32) -> anyhow::Result<()> {
     let who = operator();
-    let counties = if renew.counties.is_empty() {
+    let counties = if counties.is_empty() {
         kernel.store.counties().await?.into_iter().map(|c| c.code).collect()
     } else {
-        renew.counties.clone()
+        counties
     };
     for county in counties {
         let bar = progress_bar(0, "{msg} {bar:40} {pos}/{len} {elapsed} (eta {eta})");
         bar.set_message(county.clone());
-        let period = qianyue::contracts::Period { year: renew.period };
+        let period = qianyue::contracts::Period { year: period };
         let report = kernel
-            .renew(&who, &county, period, renew.chunk_size, |p| {
+            .renew(&who, &county, period, chunk_size, |p| {
                 bar.set_length(p.total);
                 bar.set_position(p.done);
                 // Scripts (and the crash test) follow the run on stdout.

@@ -303,10 +303,10 @@ impl Authorizer {
         action: Action,
         resource: &Resource<'_>,
     ) -> (Result<(), Denied>, Vec<String>) {
-        match self.evaluate(principal, action, resource) {
-            Some((Decision::Allow, why)) => (Ok(()), why),
-            Some((Decision::Deny, why)) => (Err(Denied { action: action.name(), resource: describe(resource) }), why),
-            None => (Err(Denied { action: action.name(), resource: describe(resource) }), Vec::new()),
+        let (decision, why) = self.evaluate(principal, action, resource).unwrap_or((Decision::Deny, Vec::new()));
+        match decision {
+            Decision::Allow => (Ok(()), why),
+            Decision::Deny => (Err(Denied { action: action.name(), resource: describe(resource) }), why),
         }
     }
 

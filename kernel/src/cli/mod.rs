@@ -16,7 +16,7 @@ fn officer() -> Principal {
 /// Opens the kernel, runs `job` on it, and writes the decisions it made
 /// to the audit log before the command exits, whether `job` succeeded or
 /// was refused.
-fn with_kernel(
+pub(crate) fn with_kernel(
     args: crate::KernelArgs,
     job: impl AsyncFnOnce(&qianyue::Kernel) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {

@@ -18,7 +18,7 @@ impl Store {
         if records.is_empty() {
             return Ok(());
         }
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         for chunk in records.chunks(super::rows_per_statement(COLUMNS)) {
             let sql = format!(
                 "INSERT INTO audit_log (at, principal, role, action, resource, resident, county, decision, policies, policy_version, facts) VALUES {}",
