@@ -158,7 +158,8 @@ async fn the_audit_log_says_who_read_a_resident_and_what_changed_on_a_day() {
         json!(["county.cedar#county-admin-reads-own-county"]),
         "the permitting policy is named"
     );
-    assert_eq!(by("pei-bureau", "ReadPersonalData")["allowed"], true, "unmasking is a decision of its own");
+    assert_eq!(by("pei-bureau", "ReadCitizenId")["allowed"], true, "unmasking is a decision of its own");
+    assert_eq!(by("pei-bureau", "ReadAddress")["allowed"], true, "each field is decided on its own");
     let refused = by("feng-admin", "ReadResident");
     assert_eq!((refused["allowed"].as_bool(), refused["county"].as_str()), (Some(false), Some("320322")));
     assert!(!audit.body.to_string().contains(&citizen_id), "the log records no citizen ID");
@@ -188,10 +189,82 @@ async fn the_audit_log_says_who_read_a_resident_and_what_changed_on_a_day() {
     let flipped = |action: &str| {
         flips.iter().any(|f| f["decision"]["principal"] == "pei-bureau" && f["decision"]["action"] == action)
     };
-    assert!(flipped("ReadResident") && flipped("ReadPersonalData"), "{report:#}");
+    assert!(flipped("ReadResident") && flipped("ReadCitizenId") && flipped("ReadPhone"), "{report:#}");
     assert!(flips.iter().all(|f| f["decision"]["allowed"] == true), "only the bureau's reads change: {report:#}");
     assert!(!flips.iter().any(|f| f["decision"]["principal"] == "feng-admin"), "a refusal stays a refusal");
 
-    // The log is the officers' and the region's, not a county's.
+    // A county audits its own residents only; what changed region-wide is the region's.
     request("GET", &format!("{}/v1/audit/residents/res-pei-001", server.base), Some(&feng), None).await.problem(403);
+    request("GET", &format!("{}/v1/audit/residents/res-pei-001", server.base), Some(&bureau), None).await.ok(200);
+    request("GET", &format!("{}/v1/audit/changes?on={today}", server.base), Some(&bureau), None).await.problem(403);
+}
+
+/// Each role sees the personal data its policies grant, field by field, and
+/// a plugin is called only while the policies let it be told the facts its
+/// interface carries.
+#[tokio::test]
+async fn each_role_sees_the_fields_granted_and_plugins_the_facts_granted() {
+    let database = common::databases().await.remove(0);
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path(), &database, &["--demo"]);
+    let token = |args: &[&str]| server.token(args);
+    let officer = token(&["--role", "policy_officer"]);
+    let bureau = token(&["--role", "county_admin", "--county", "320322"]);
+    let inspector = token(&["--role", "inspector", "--county", "320322"]);
+    let village_doctor = token(&["--role", "village_doctor", "--county", "320322", "--team", "team-anguo-1"]);
+    let doctor =
+        token(&["--role", "team_member", "--county", "320322", "--team", "team-anguo-1", "--duty", "gp_leader"]);
+    let specialist =
+        token(&["--role", "team_member", "--county", "320322", "--team", "team-anguo-1", "--duty", "specialist"]);
+    let myself = token(&["--role", "resident", "--county", "320322", "--subject", "res-pei-003"]);
+    let resident = |id: &str| format!("{}/v1/residents/{id}", server.base);
+    let sign = |id: &str| json!({ "resident_id": id, "team_id": "team-anguo-1", "packages": ["PEI-GW"] });
+    let contracts = format!("{}/v1/contracts", server.base);
+
+    let full = request("GET", &resident("res-pei-003"), Some(&bureau), None).await.ok(200).clone();
+    assert_eq!(full["unmasked"], json!(["citizen_id", "phone", "address"]));
+    let address = full["address"].as_str().unwrap().to_owned();
+    assert!(address.chars().count() > 6, "the demo household has a full address: {address}");
+
+    // The inspector phones residents: the phone in full, nothing else.
+    let seen = request("GET", &resident("res-pei-003"), Some(&inspector), None).await.ok(200).clone();
+    assert_eq!(seen["unmasked"], json!(["phone"]));
+    assert!(seen["citizen_id"].as_str().unwrap().contains('*'));
+    assert_ne!(seen["address"], address.as_str(), "the address is masked");
+    assert!(seen["address"].as_str().unwrap().ends_with("**"));
+
+    // A resident sees themself in full and no one else.
+    let me = request("GET", &resident("res-pei-003"), Some(&myself), None).await.ok(200).clone();
+    assert_eq!((me["unmasked"].clone(), me["address"].clone()), (full["unmasked"].clone(), json!(address)));
+    request("GET", &resident("res-pei-004"), Some(&myself), None).await.problem(403);
+
+    // A specialist does not sign; the team's GP does, and then the village
+    // doctor of the team sees the phone and address, not the citizen ID.
+    assert_eq!(
+        request("GET", &resident("res-pei-003"), Some(&village_doctor), None).await.ok(200)["unmasked"],
+        json!([])
+    );
+    request("POST", &contracts, Some(&specialist), Some(sign("res-pei-003"))).await.problem(403);
+    request("POST", &contracts, Some(&doctor), Some(sign("res-pei-003"))).await.ok(201);
+    let seen = request("GET", &resident("res-pei-003"), Some(&village_doctor), None).await.ok(200).clone();
+    assert_eq!(seen["unmasked"], json!(["phone", "address"]));
+
+    // Withhold the population tags from Pei's plugin: signing there stops,
+    // naming the fact, and nothing is written; granting it again restores it.
+    let versions = request("GET", &format!("{}/v1/policies", server.base), Some(&officer), None).await;
+    let mut files = versions.ok(200)[0]["files"].as_object().unwrap().clone();
+    let plugins = files["plugins.cedar"].as_str().unwrap().replace(",\n    Qianyue::Action::\"DiscloseTags\"", "");
+    assert!(!plugins.contains("DiscloseTags"), "{plugins}");
+    files.insert("plugins.cedar".into(), json!(plugins));
+    let publish =
+        json!({ "files": files, "based_on": 1, "reason": "tags withheld while the county reviews its plugin" });
+    request("POST", &format!("{}/v1/policies", server.base), Some(&officer), Some(publish)).await.ok(201);
+    let withheld = request("POST", &contracts, Some(&doctor), Some(sign("res-pei-004"))).await;
+    assert!(withheld.problem(403).contains("population tags"), "{:#}", withheld.body);
+    assert_eq!(withheld.body["type"].as_str().unwrap().rsplit('/').next(), Some("withheld-from-plugin"));
+    let history = format!("{}/v1/residents/res-pei-004/contracts", server.base);
+    assert_eq!(request("GET", &history, Some(&bureau), None).await.ok(200), &json!([]));
+    let rollback = json!({ "to_version": 1, "reason": "the plugin was reviewed" });
+    request("POST", &format!("{}/v1/policies/rollback", server.base), Some(&officer), Some(rollback)).await.ok(201);
+    request("POST", &contracts, Some(&doctor), Some(sign("res-pei-004"))).await.ok(201);
 }

@@ -77,12 +77,14 @@ async fn walkthrough(server: &Server) {
 
     // The signing team now sees the child's citizen ID in full; another team does not.
     let child = request("GET", &url("/v1/residents/res-pei-002"), Some(&doctor), None).await;
-    assert_eq!(child.ok(200)["personal_data"], true);
+    assert_eq!(child.ok(200)["unmasked"], json!(["citizen_id", "phone", "address"]));
+    assert_eq!(child.body["address"], "安国镇湖西村2组3号");
     assert_eq!(child.body["citizen_id"].as_str().unwrap().len(), 18);
     let other_doctor = server.token(&["--role", "team_member", "--county", "320322", "--team", "team-anguo-2"]);
     let masked = request("GET", &url("/v1/residents/res-pei-002"), Some(&other_doctor), None).await;
-    assert_eq!(masked.ok(200)["personal_data"], false);
+    assert_eq!(masked.ok(200)["unmasked"], json!([]));
     assert!(masked.body["citizen_id"].as_str().unwrap().contains("********"));
+    assert_eq!(masked.body["address"], "安国镇湖西**");
 
     // Reading it back gives the same priced contract.
     let id = contract["id"].as_str().unwrap();
@@ -225,5 +227,5 @@ fn token_issue_refuses_an_incomplete_principal_in_one_line() {
         .output()
         .unwrap();
     assert!(!output.status.success());
-    assert_eq!(String::from_utf8_lossy(&output.stderr), "error: a team_member token needs --team\n");
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "error: a token for role `team_member` needs --team\n");
 }

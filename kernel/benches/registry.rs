@@ -40,9 +40,14 @@ async fn main() {
     };
     kernel.install_bundled_plugins().await.unwrap();
     let kernel = Arc::new(kernel);
-    let region = Principal { subject: "bench".into(), role: Role::RegionalAdmin, county: None, team: None };
-    let admin =
-        Principal { subject: "bench".into(), role: Role::CountyAdmin, county: Some(demo::PEI.into()), team: None };
+    let region = Principal { subject: "bench".into(), role: Role::RegionalAdmin, county: None, team: None, duty: None };
+    let admin = Principal {
+        subject: "bench".into(),
+        role: Role::CountyAdmin,
+        county: Some(demo::PEI.into()),
+        team: None,
+        duty: None,
+    };
 
     let list = dir.path().join("list.csv");
     std::fs::write(&list, qianyue::synthetic::poverty_list(demo::PEI, rows)).unwrap();

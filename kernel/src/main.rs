@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use qianyue::authz::{Authorizer, Policies, Principal, Role};
 use qianyue::kernel::{Clock, KernelError};
+use qianyue::org::MemberRole;
 use qianyue::plugins::{Limits, PluginHost};
 use qianyue::store::Store;
 use qianyue::tokens::TokenKeys;
@@ -151,13 +152,17 @@ enum TokenCommand {
     Issue {
         #[arg(long, value_enum)]
         role: Role,
-        /// County code (GB/T 2260) for county admins and team members.
+        /// County code (GB/T 2260): every role but regional admins and policy officers.
         #[arg(long)]
         county: Option<String>,
-        /// Team id for team members.
+        /// Team id for team members and village doctors.
         #[arg(long)]
         team: Option<String>,
+        /// A team member's part in the team, which policies may look at.
+        #[arg(long, value_enum)]
+        duty: Option<MemberRole>,
         /// Who the token is for; shown in audit fields such as `signed_by`.
+        /// For a resident, their resident id.
         #[arg(long)]
         subject: Option<String>,
         /// Hours until the token expires.
@@ -172,8 +177,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(serve) => run_serve(serve),
-        Command::Token(TokenCommand::Issue { role, county, team, subject, ttl_hours, data }) => {
-            issue_token(role, county, team, subject, ttl_hours, &data)
+        Command::Token(TokenCommand::Issue { role, county, team, duty, subject, ttl_hours, data }) => {
+            let subject = subject.unwrap_or_else(|| format!("{role:?}").to_lowercase());
+            issue_token(Principal { subject, role, county, team, duty }, ttl_hours, &data)
         }
         Command::Import(ImportCommand::Residents { file, county, recorded_on, kernel }) => {
             cli::with_kernel(kernel, async move |k| import_residents(k, file, county, recorded_on).await)
@@ -194,16 +200,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn issue_token(
-    role: Role,
-    county: Option<String>,
-    team: Option<String>,
-    subject: Option<String>,
-    ttl_hours: u64,
-    data: &DataArgs,
-) -> anyhow::Result<()> {
-    let subject = subject.unwrap_or_else(|| format!("{role:?}").to_lowercase());
-    let principal = Principal { subject, role, county, team };
+fn issue_token(principal: Principal, ttl_hours: u64, data: &DataArgs) -> anyhow::Result<()> {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?.as_secs();
     println!("{}", data.keys()?.issue(&principal, now, ttl_hours.saturating_mul(3600))?);
     Ok(())
@@ -264,7 +261,7 @@ fn run_job(job: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow
 /// login, so the events say who ran it. The policies still decide.
 fn operator() -> Principal {
     let login = std::env::var("USER").unwrap_or_else(|_| "operator".into());
-    Principal { subject: format!("cli:{login}"), role: Role::RegionalAdmin, county: None, team: None }
+    Principal { subject: format!("cli:{login}"), role: Role::RegionalAdmin, county: None, team: None, duty: None }
 }
 
 fn progress_bar(length: u64, template: &str) -> ProgressBar {

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::authz::{Principal, Role};
+use crate::org::MemberRole;
 
 const SECRET_FILE: &str = "token-secret";
 
@@ -20,8 +21,10 @@ pub enum TokenError {
     Missing,
     #[error("the bearer token is invalid or expired")]
     Invalid,
-    #[error("a {role} token needs {missing}")]
+    #[error("a token for role `{role}` needs {missing}")]
     Incomplete { role: &'static str, missing: &'static str },
+    #[error("a plugin acts only through the kernel and gets no token")]
+    PluginToken,
     #[error("cannot read or create the token secret `{path}`: {message}")]
     Secret { path: String, message: String },
 }
@@ -34,6 +37,8 @@ struct Claims {
     county: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     team: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    duty: Option<MemberRole>,
     iat: u64,
     exp: u64,
 }
@@ -83,6 +88,7 @@ impl TokenKeys {
             role: principal.role,
             county: principal.county.clone(),
             team: principal.team.clone(),
+            duty: principal.duty,
             iat: now,
             exp: now.saturating_add(ttl_seconds),
         };
@@ -95,22 +101,33 @@ impl TokenKeys {
         validation.leeway = 0;
         let claims =
             jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).map_err(|_| TokenError::Invalid)?.claims;
-        let principal = Principal { subject: claims.sub, role: claims.role, county: claims.county, team: claims.team };
+        let principal = Principal {
+            subject: claims.sub,
+            role: claims.role,
+            county: claims.county,
+            team: claims.team,
+            duty: claims.duty,
+        };
         check_complete(&principal)?;
         Ok(principal)
     }
 }
 
-/// County admins need a county; team members a county and a team.
+/// Each role names what policies look at: county roles a county, team roles
+/// a team too, and a resident's subject is their resident id.
 fn check_complete(p: &Principal) -> Result<(), TokenError> {
-    let missing = match p.role {
-        Role::RegionalAdmin | Role::PolicyOfficer => None,
-        Role::CountyAdmin => p.county.is_none().then_some("--county"),
-        Role::TeamMember => match (&p.county, &p.team) {
-            (None, _) => Some("--county"),
-            (_, None) => Some("--team"),
-            _ => None,
-        },
+    if p.role == Role::Plugin {
+        return Err(TokenError::PluginToken);
+    }
+    let (needs_county, needs_team) = p.role.needs();
+    let missing = if needs_county && p.county.is_none() {
+        Some("--county")
+    } else if needs_team && p.team.is_none() {
+        Some("--team")
+    } else if p.duty.is_some() && p.role != Role::TeamMember {
+        Some("no --duty: only team members have one")
+    } else {
+        None
     };
     match missing {
         Some(missing) => Err(TokenError::Incomplete { role: role_name(p.role), missing }),
@@ -123,7 +140,13 @@ fn role_name(role: Role) -> &'static str {
         Role::RegionalAdmin => "regional_admin",
         Role::CountyAdmin => "county_admin",
         Role::TeamMember => "team_member",
+        Role::VillageDoctor => "village_doctor",
+        Role::Inspector => "inspector",
+        Role::InsuranceOfficer => "insurance_officer",
+        Role::Finance => "finance",
+        Role::Resident => "resident",
         Role::PolicyOfficer => "policy_officer",
+        Role::Plugin => "plugin",
     }
 }
 
@@ -149,6 +172,7 @@ mod tests {
             role: Role::TeamMember,
             county: Some("320322".into()),
             team: Some("team-anguo-1".into()),
+            duty: Some(MemberRole::GpLeader),
         }
     }
 
@@ -176,7 +200,16 @@ mod tests {
         let keys = TokenKeys::from_secret(&[7; 32]);
         let no_team = Principal { team: None, ..member() };
         let error = keys.issue(&no_team, now(), 60).unwrap_err();
-        assert_eq!(error.to_string(), "a team_member token needs --team");
+        assert_eq!(error.to_string(), "a token for role `team_member` needs --team");
+        let no_county = Principal { role: Role::Inspector, county: None, team: None, duty: None, ..member() };
+        assert_eq!(
+            keys.issue(&no_county, now(), 60).unwrap_err().to_string(),
+            "a token for role `inspector` needs --county"
+        );
+        let duty = Principal { role: Role::VillageDoctor, ..member() };
+        assert!(keys.issue(&duty, now(), 60).is_err(), "only team members have a duty");
+        let plugin = Principal::plugin("320322");
+        assert!(matches!(keys.issue(&plugin, now(), 60), Err(TokenError::PluginToken)));
     }
 
     #[test]

@@ -216,6 +216,7 @@ pub fn member(county: &str, team: &str) -> qianyue::authz::Principal {
         role: qianyue::authz::Role::TeamMember,
         county: Some(county.into()),
         team: Some(team.into()),
+        duty: None,
     }
 }
 
@@ -225,6 +226,7 @@ pub fn regional_admin() -> qianyue::authz::Principal {
         role: qianyue::authz::Role::RegionalAdmin,
         county: None,
         team: None,
+        duty: None,
     }
 }
 
@@ -234,6 +236,7 @@ pub fn county_admin(county: &str) -> qianyue::authz::Principal {
         role: qianyue::authz::Role::CountyAdmin,
         county: Some(county.into()),
         team: None,
+        duty: None,
     }
 }
 

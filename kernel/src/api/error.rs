@@ -70,6 +70,7 @@ impl From<KernelError> for ApiError {
         match error {
             // 403: the policies said no.
             KernelError::Denied(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail),
+            KernelError::Withheld { .. } => ApiError::new(StatusCode::FORBIDDEN, "withheld-from-plugin", detail),
             // 404: the id names nothing.
             KernelError::NotFound { .. } => ApiError::new(StatusCode::NOT_FOUND, "not-found", detail),
             // 422: the resident's data breaks a rule.

@@ -15,7 +15,7 @@ use super::error::{ApiError, Problem};
 use super::extract::{AppBytes, AppJson, AppPath, AppQuery, Caller};
 use crate::Kernel;
 use crate::contracts::Period;
-use crate::kernel::{ImportReport, NewResident, UnsignedPage, today};
+use crate::kernel::{ImportReport, NewResident, Unmasked, UnsignedPage, today};
 use crate::residents::{RecordedTags, Resident, Sex, Tag, TagRecord, Tags, UnsignedReason};
 
 pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
@@ -31,8 +31,8 @@ pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
 /// go through `qianyue import residents`, which streams the file.
 pub(super) const MAX_LIST: usize = 256 << 20;
 
-/// A resident as the API shows them: the citizen ID and phone are masked
-/// unless a policy grants the caller this resident's personal data.
+/// A resident as the API shows them: the citizen ID, phone and address are
+/// each masked unless a policy grants the caller that field of this resident.
 #[derive(Serialize, ToSchema)]
 pub(super) struct ResidentView {
     id: String,
@@ -49,8 +49,11 @@ pub(super) struct ResidentView {
     household_id: Option<String>,
     /// Masked (`138****5678`) unless the caller may see it.
     phone: Option<String>,
-    /// Whether `citizen_id` and `phone` are shown in full.
-    personal_data: bool,
+    /// The household's address (住址); only its first six characters
+    /// (province, city, county) unless the caller may see it.
+    address: Option<String>,
+    /// Which of `citizen_id`, `phone` and `address` are shown in full.
+    unmasked: Vec<&'static str>,
     /// Population tags today: recorded ones plus those derived from age.
     tags: Tags,
     /// Tags recorded by the team or imported, with when and where from.
@@ -59,22 +62,23 @@ pub(super) struct ResidentView {
 
 impl From<Resident> for ResidentView {
     fn from(r: Resident) -> Self {
-        ResidentView::new(r, false)
+        let nothing = Unmasked { citizen_id: false, phone: false, address: false };
+        ResidentView::new(r, None, nothing)
     }
 }
 
 impl ResidentView {
-    fn new(r: Resident, personal_data: bool) -> Self {
+    fn new(r: Resident, address: Option<String>, unmasked: Unmasked) -> Self {
         let today = today();
-        let (citizen_id, phone) = if personal_data {
-            (r.citizen_id.expose().to_owned(), r.phone.clone())
-        } else {
-            (r.citizen_id.masked(), r.phone.as_deref().map(mask_phone))
-        };
+        let citizen_id = if unmasked.citizen_id { r.citizen_id.expose().to_owned() } else { r.citizen_id.masked() };
+        let phone = if unmasked.phone { r.phone.clone() } else { r.phone.as_deref().map(mask_phone) };
+        let address = if unmasked.address { address } else { address.as_deref().map(mask_address) };
+        let shown = [("citizen_id", unmasked.citizen_id), ("phone", unmasked.phone), ("address", unmasked.address)];
         ResidentView {
             citizen_id,
             phone,
-            personal_data,
+            address,
+            unmasked: shown.into_iter().filter(|(_, shown)| *shown).map(|(field, _)| field).collect(),
             sex: r.sex(),
             birth_date: r.birth_date(),
             age: r.age_on(today),
@@ -86,6 +90,15 @@ impl ResidentView {
             recorded_tags: r.recorded_tags,
         }
     }
+}
+
+/// Keeps at most the first six characters, which name the province and city
+/// of a full Chinese address, and never more than half of a short one; hides
+/// how much follows.
+fn mask_address(address: &str) -> String {
+    let length = address.chars().count();
+    let head: String = address.chars().take(6.min(length / 2)).collect();
+    format!("{head}**")
 }
 
 /// Keeps the first three and last four characters.
@@ -184,8 +197,9 @@ async fn get_resident(
     AppPath(id): AppPath<String>,
 ) -> Result<Json<ResidentView>, ApiError> {
     let resident = k.resident(&who, &id).await?;
-    let personal_data = k.may_see_personal_data(&who, &resident).await?;
-    Ok(Json(ResidentView::new(resident, personal_data)))
+    let unmasked = k.unmasked_fields(&who, &resident).await?;
+    let address = k.household_of(&resident).await?.map(|h| h.address);
+    Ok(Json(ResidentView::new(resident, address, unmasked)))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -277,6 +291,12 @@ async fn import_poverty_list(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn addresses_keep_only_their_county() {
+        assert_eq!(super::mask_address("江苏省徐州市沛县安国镇1号"), "江苏省徐州市**");
+        assert_eq!(super::mask_address("沛县安国镇"), "沛县**");
+    }
+
     #[test]
     fn phones_are_masked_in_the_middle() {
         assert_eq!(super::mask_phone("13812345678"), "138****5678");

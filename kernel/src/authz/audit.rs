@@ -7,7 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::cases::{CasePrincipal, CaseResource};
-use super::{Action, Principal, Resource};
+use super::{Action, POLICY_SET, Principal, Resource};
 
 /// One decision, as the audit log keeps it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -44,9 +44,24 @@ impl Action {
     /// Decisions the audit log keeps: every one on a resident's data and
     /// every change to the region's rules. Reads of the organisation (a
     /// county, its teams, its catalogue) and of the policies are public
-    /// within the region and not kept.
+    /// within the region and not kept; nor are the checks of what a plugin
+    /// may be told, made per operation from the policies (whose changes are
+    /// kept).
     pub fn audited(self) -> bool {
-        !matches!(self, Action::ReadCounty | Action::ViewCatalogue | Action::ListTeams | Action::ReadPolicies)
+        !matches!(
+            self,
+            Action::ReadCounty
+                | Action::ViewCatalogue
+                | Action::ListTeams
+                | Action::ReadPolicies
+                | Action::ListPlugins
+                | Action::ReadPluginLimits
+                | Action::DiscloseAge
+                | Action::DiscloseSex
+                | Action::DiscloseTags
+                | Action::DiscloseName
+                | Action::DiscloseCitizenId
+        )
     }
 }
 
@@ -68,6 +83,8 @@ impl AuditRecord {
             Resource::Contract { id, county, resident, .. } => {
                 (format!("Contract::{id}"), Some(resident), Some(county))
             }
+            Resource::Plugin { county } => (format!("Plugin::{county}"), None, Some(county)),
+            Resource::PolicySet => (format!("PolicySet::{POLICY_SET}"), None, None),
         };
         AuditRecord {
             facts,

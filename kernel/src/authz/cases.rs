@@ -8,6 +8,7 @@ use thiserror::Error;
 use utoipa::ToSchema;
 
 use super::{Action, Authorizer, Principal, Resource, Role};
+use crate::org::MemberRole;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,10 +35,15 @@ struct Case {
 #[serde(deny_unknown_fields)]
 pub struct CasePrincipal {
     pub role: Role,
+    /// Whose: a resident's id (policies compare it with the resource's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub county: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub team: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duty: Option<MemberRole>,
 }
 
 /// A resource as a case (or the audit log) states it.
@@ -50,6 +56,8 @@ pub enum CaseResource {
         id: String,
         county: String,
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        household: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
         team: Option<String>,
     },
     Contract {
@@ -58,15 +66,26 @@ pub enum CaseResource {
         team: String,
         resident: String,
     },
+    /// A county's plugin, by the county's code.
+    Plugin(String),
+    PolicySet {},
 }
 
 impl CasePrincipal {
     pub fn of(p: &Principal) -> Self {
-        CasePrincipal { role: p.role, county: p.county.clone(), team: p.team.clone() }
+        let id = matches!(p.role, Role::Resident | Role::Plugin).then(|| p.subject.clone());
+        CasePrincipal { role: p.role, id, county: p.county.clone(), team: p.team.clone(), duty: p.duty }
     }
 
+    /// The principal, named `subject` unless the case says whose it is.
     pub fn principal(&self, subject: &str) -> Principal {
-        Principal { subject: subject.to_owned(), role: self.role, county: self.county.clone(), team: self.team.clone() }
+        Principal {
+            subject: self.id.clone().unwrap_or_else(|| subject.to_owned()),
+            role: self.role,
+            county: self.county.clone(),
+            team: self.team.clone(),
+            duty: self.duty,
+        }
     }
 }
 
@@ -75,15 +94,20 @@ impl CaseResource {
         match *r {
             Resource::Region => CaseResource::Region {},
             Resource::County { code } => CaseResource::County(code.to_owned()),
-            Resource::Resident { id, county, team } => {
-                CaseResource::Resident { id: id.to_owned(), county: county.to_owned(), team: team.map(str::to_owned) }
-            }
+            Resource::Resident { id, county, household, team } => CaseResource::Resident {
+                id: id.to_owned(),
+                county: county.to_owned(),
+                household: household.map(str::to_owned),
+                team: team.map(str::to_owned),
+            },
             Resource::Contract { id, county, team, resident } => CaseResource::Contract {
                 id: id.to_owned(),
                 county: county.to_owned(),
                 team: team.to_owned(),
                 resident: resident.to_owned(),
             },
+            Resource::Plugin { county } => CaseResource::Plugin(county.to_owned()),
+            Resource::PolicySet => CaseResource::PolicySet {},
         }
     }
 
@@ -91,8 +115,12 @@ impl CaseResource {
         match self {
             CaseResource::Region {} => Resource::Region,
             CaseResource::County(code) => Resource::County { code },
-            CaseResource::Resident { id, county, team } => Resource::Resident { id, county, team: team.as_deref() },
+            CaseResource::Resident { id, county, household, team } => {
+                Resource::Resident { id, county, household: household.as_deref(), team: team.as_deref() }
+            }
             CaseResource::Contract { id, county, team, resident } => Resource::Contract { id, county, team, resident },
+            CaseResource::Plugin(county) => Resource::Plugin { county },
+            CaseResource::PolicySet {} => Resource::PolicySet,
         }
     }
 }

@@ -13,18 +13,20 @@ use std::str::FromStr;
 use std::sync::{Arc, Mutex, RwLock};
 
 use cedar_policy::{
-    Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet, Request,
-    RestrictedExpression, Schema, ValidationMode, Validator,
+    ActionConstraint, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet,
+    Request, RestrictedExpression, Schema, ValidationMode, Validator,
 };
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 use utoipa::ToSchema;
 
+use crate::org::MemberRole;
+
 mod audit;
 pub mod cases;
 pub use audit::{AuditFacts, AuditRecord};
 
-/// A role a person acts in; each is its own Cedar principal type.
+/// A role a principal acts in; each is its own Cedar principal type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
 #[value(rename_all = "snake_case")]
@@ -35,8 +37,21 @@ pub enum Role {
     CountyAdmin,
     /// 团队成员: a member of a family-doctor team.
     TeamMember,
+    /// 乡村医生: a village doctor of a team, its first contact in the villages.
+    VillageDoctor,
+    /// 督导员: checks by phone and visit that contracts are served.
+    Inspector,
+    /// 医保经办: the county's insurance officer.
+    InsuranceOfficer,
+    /// 财务: the county's finance office.
+    Finance,
+    /// 居民: a resident, who sees their own record; the subject is their id.
+    Resident,
     /// 政策管理员: edits and publishes the policies, region-wide.
     PolicyOfficer,
+    /// A county's plugin, as the receiver of resident facts. The kernel acts
+    /// for it; no token names one.
+    Plugin,
 }
 
 impl Role {
@@ -45,8 +60,21 @@ impl Role {
             Role::RegionalAdmin => "Qianyue::RegionalAdmin",
             Role::CountyAdmin => "Qianyue::CountyAdmin",
             Role::TeamMember => "Qianyue::TeamMember",
+            Role::VillageDoctor => "Qianyue::VillageDoctor",
+            Role::Inspector => "Qianyue::Inspector",
+            Role::InsuranceOfficer => "Qianyue::InsuranceOfficer",
+            Role::Finance => "Qianyue::Finance",
+            Role::Resident => "Qianyue::Resident",
             Role::PolicyOfficer => "Qianyue::PolicyOfficer",
+            Role::Plugin => "Qianyue::Plugin",
         }
+    }
+
+    /// What a principal of this role must name besides its subject.
+    pub fn needs(self) -> (bool, bool) {
+        let county = !matches!(self, Role::RegionalAdmin | Role::PolicyOfficer);
+        let team = matches!(self, Role::TeamMember | Role::VillageDoctor);
+        (county, team)
     }
 }
 
@@ -57,96 +85,103 @@ pub struct Principal {
     pub role: Role,
     pub county: Option<String>,
     pub team: Option<String>,
+    /// A team member's part in the team, when the token says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duty: Option<MemberRole>,
 }
 
-/// One action per API operation; the names are the schema's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+impl Principal {
+    /// A county's plugin, as the receiver of its residents' facts.
+    pub fn plugin(county: &str) -> Principal {
+        Principal {
+            subject: county.to_owned(),
+            role: Role::Plugin,
+            county: Some(county.to_owned()),
+            team: None,
+            duty: None,
+        }
+    }
+}
+
+/// Declares the actions: one per API operation, named as in the schema.
+macro_rules! actions {
+    ($($action:ident),* $(,)?) => {
+        /// One action per API operation; the names are the schema's.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Action {
+            $($action),*
+        }
+
+        impl Action {
+            /// Every action, in the schema's order.
+            pub const ALL: &[Action] = &[$(Action::$action),*];
+
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Action::$action => stringify!($action)),*
+                }
+            }
+        }
+    };
+}
+
+actions! {
     ReadCounty,
     ViewCatalogue,
     ListTeams,
     ListResidents,
-    RegisterResident,
+    ListUnsigned,
     ReadResident,
-    ManageOrganisation,
-    SignContract,
     ReadContract,
+    ReadCitizenId,
+    ReadPhone,
+    ReadAddress,
+    RegisterResident,
+    RecordUnsignedReason,
+    ImportResidents,
+    RenewContracts,
+    RegisterMember,
+    CreateTeam,
+    RegisterCommunity,
+    SignContract,
+    SignGroup,
     SwitchTeam,
     TerminateContract,
     ObjectToRenewal,
-    RecordUnsignedReason,
-    ReadPersonalData,
-    ImportResidents,
-    RenewContracts,
-    ManagePlugins,
+    ListPlugins,
+    ReadPluginLimits,
+    ReproducePrice,
+    UploadPlugin,
+    ShadowPlugin,
+    ActivatePlugin,
+    RollBackPlugin,
     SetPluginLimits,
+    DiscloseAge,
+    DiscloseSex,
+    DiscloseTags,
+    DiscloseName,
+    DiscloseCitizenId,
     ReadPolicies,
+    ValidatePolicies,
+    TestPolicies,
+    ReviewPolicyFlips,
     PublishPolicies,
-    ReadAudit,
+    RollBackPolicies,
+    AuditResident,
+    AuditChanges,
 }
 
 impl Action {
-    /// Every action, in the schema's order.
-    pub const ALL: [Action; 21] = [
-        Action::ReadCounty,
-        Action::ViewCatalogue,
-        Action::ListTeams,
-        Action::ListResidents,
-        Action::RegisterResident,
-        Action::ReadResident,
-        Action::ManageOrganisation,
-        Action::SignContract,
-        Action::ReadContract,
-        Action::SwitchTeam,
-        Action::TerminateContract,
-        Action::ObjectToRenewal,
-        Action::RecordUnsignedReason,
-        Action::ReadPersonalData,
-        Action::ImportResidents,
-        Action::RenewContracts,
-        Action::ManagePlugins,
-        Action::SetPluginLimits,
-        Action::ReadPolicies,
-        Action::PublishPolicies,
-        Action::ReadAudit,
-    ];
-
     /// The action a schema name names.
     pub fn from_name(name: &str) -> Option<Action> {
-        Action::ALL.into_iter().find(|a| a.name() == name)
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Action::ReadCounty => "ReadCounty",
-            Action::ViewCatalogue => "ViewCatalogue",
-            Action::ListTeams => "ListTeams",
-            Action::ListResidents => "ListResidents",
-            Action::RegisterResident => "RegisterResident",
-            Action::ReadResident => "ReadResident",
-            Action::ManageOrganisation => "ManageOrganisation",
-            Action::SignContract => "SignContract",
-            Action::ReadContract => "ReadContract",
-            Action::SwitchTeam => "SwitchTeam",
-            Action::TerminateContract => "TerminateContract",
-            Action::ObjectToRenewal => "ObjectToRenewal",
-            Action::RecordUnsignedReason => "RecordUnsignedReason",
-            Action::ReadPersonalData => "ReadPersonalData",
-            Action::ImportResidents => "ImportResidents",
-            Action::RenewContracts => "RenewContracts",
-            Action::ManagePlugins => "ManagePlugins",
-            Action::SetPluginLimits => "SetPluginLimits",
-            Action::ReadPolicies => "ReadPolicies",
-            Action::PublishPolicies => "PublishPolicies",
-            Action::ReadAudit => "ReadAudit",
-        }
+        Action::ALL.iter().copied().find(|a| a.name() == name)
     }
 }
 
 /// What an action is done to, with the facts policies look at.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resource<'a> {
-    /// The whole region: what region-wide actions (the policies) act on.
+    /// The whole region: what region-wide questions (what changed) are about.
     Region,
     County {
         code: &'a str,
@@ -155,6 +190,7 @@ pub enum Resource<'a> {
     Resident {
         id: &'a str,
         county: &'a str,
+        household: Option<&'a str>,
         team: Option<&'a str>,
     },
     Contract {
@@ -163,6 +199,12 @@ pub enum Resource<'a> {
         team: &'a str,
         resident: &'a str,
     },
+    /// A county's plugin: its versions, limits and stored prices.
+    Plugin {
+        county: &'a str,
+    },
+    /// The region's policy set and its published versions.
+    PolicySet,
 }
 
 /// The policies refused; says what was asked, for the person refused.
@@ -198,6 +240,9 @@ pub struct Authorizer {
     /// Policy file name → Cedar text: what a policy officer reads and edits.
     files: BTreeMap<String, String>,
     policies: PolicySet,
+    /// Each action's policies: Cedar evaluates every policy it is given, so
+    /// a decision is given only the policies whose scope names its action.
+    by_action: HashMap<Action, PolicySet>,
     cedar: cedar_policy::Authorizer,
 }
 
@@ -277,7 +322,8 @@ impl Authorizer {
         if let Some(error) = result.validation_errors().next() {
             return Err(PolicyError::Invalid { policy: error.policy_id().to_string(), message: cedar_message(error) });
         }
-        Ok(Authorizer { schema, schema_file, files, policies, cedar: cedar_policy::Authorizer::new() })
+        let by_action = partition(&schema, &policies);
+        Ok(Authorizer { schema, schema_file, files, policies, by_action, cedar: cedar_policy::Authorizer::new() })
     }
 
     pub fn policy_count(&self) -> usize {
@@ -310,6 +356,13 @@ impl Authorizer {
         }
     }
 
+    /// The first of `facts` (`Disclose…` actions) the policies do not let
+    /// `county`'s plugin be told about the county's residents.
+    pub fn withheld_from_plugin(&self, county: &str, facts: &[Action]) -> Option<Action> {
+        let plugin = Principal::plugin(county);
+        facts.iter().copied().find(|&fact| self.decide(&plugin, fact, &Resource::County { code: county }).is_err())
+    }
+
     /// Cedar's decision and reasons; `None` when the request cannot be
     /// built (a fact that does not fit the schema).
     fn evaluate(
@@ -318,18 +371,33 @@ impl Authorizer {
         action: Action,
         resource: &Resource<'_>,
     ) -> Option<(Decision, Vec<String>)> {
-        let mut entities = vec![principal_entity(principal)?];
+        self.evaluate_in(self.by_action.get(&action)?, principal, action, resource)
+    }
+
+    fn evaluate_in(
+        &self,
+        policies: &PolicySet,
+        principal: &Principal,
+        action: Action,
+        resource: &Resource<'_>,
+    ) -> Option<(Decision, Vec<String>)> {
+        let mut entities = Vec::with_capacity(2);
         let resource_uid = resource_entity(resource, &mut entities)?;
+        let principal_uid = principal_uid(principal)?;
+        // A resident asking about themself is one entity, the resource's.
+        if principal_uid != resource_uid {
+            entities.push(principal_entity(principal)?);
+        }
         let entities = Entities::from_entities(entities, Some(&self.schema)).ok()?;
         let request = Request::new(
-            principal_uid(principal)?,
+            principal_uid,
             uid("Qianyue::Action", action.name())?,
             resource_uid,
             Context::empty(),
             Some(&self.schema),
         )
         .ok()?;
-        let response = self.cedar.is_authorized(&request, &self.policies, &entities);
+        let response = self.cedar.is_authorized(&request, policies, &entities);
         let why = response.diagnostics().reason().map(ToString::to_string).collect();
         Some((response.decision(), why))
     }
@@ -337,6 +405,8 @@ impl Authorizer {
 
 /// The id of the one `Region` entity: the kernel serves one region.
 const REGION: &str = "region";
+/// The id of the one `PolicySet` entity: the region has one set in force.
+const POLICY_SET: &str = "policies";
 
 /// The policy set in force and the published version it is, replaced whole
 /// when a newer version is published (by this kernel or another sharing the
@@ -435,7 +505,37 @@ fn describe(resource: &Resource<'_>) -> String {
         Resource::Contract { team, resident, .. } => {
             format!("a contract of team `{team}` for resident `{resident}`")
         }
+        Resource::Plugin { county } => format!("the plugin of county `{county}`"),
+        Resource::PolicySet => "the policies".into(),
     }
+}
+
+/// Splits a validated set by action: a policy belongs to every action its
+/// scope can match, directly or through an action group.
+fn partition(schema: &Schema, policies: &PolicySet) -> HashMap<Action, PolicySet> {
+    let groups = schema.action_entities().ok();
+    let mut by_action = HashMap::new();
+    for &action in Action::ALL {
+        let mut set = PolicySet::new();
+        let Some(this) = uid("Qianyue::Action", action.name()) else { continue };
+        let mut matching: Vec<EntityUid> = vec![this.clone()];
+        if let Some(ancestors) = groups.as_ref().and_then(|g| g.ancestors(&this)) {
+            matching.extend(ancestors.cloned());
+        }
+        for policy in policies.policies() {
+            let applies = match policy.action_constraint() {
+                ActionConstraint::Any => true,
+                ActionConstraint::Eq(named) => matching.contains(&named),
+                ActionConstraint::In(named) => named.iter().any(|n| matching.contains(n)),
+            };
+            if applies {
+                // The ids are unique in `policies`, so adding cannot fail.
+                let _ = set.add(policy.clone());
+            }
+        }
+        by_action.insert(action, set);
+    }
+    by_action
 }
 
 fn uid(type_name: &str, id: &str) -> Option<EntityUid> {
@@ -452,40 +552,66 @@ fn principal_uid(p: &Principal) -> Option<EntityUid> {
 
 fn principal_entity(p: &Principal) -> Option<Entity> {
     let mut attrs = HashMap::new();
-    match p.role {
-        Role::RegionalAdmin | Role::PolicyOfficer => {}
-        Role::CountyAdmin => {
-            attrs.insert("county".into(), entity_ref("Qianyue::County", p.county.as_deref()?)?);
-        }
-        Role::TeamMember => {
-            attrs.insert("county".into(), entity_ref("Qianyue::County", p.county.as_deref()?)?);
-            attrs.insert("team".into(), entity_ref("Qianyue::Team", p.team.as_deref()?)?);
+    let mut parents = HashSet::new();
+    let (needs_county, needs_team) = p.role.needs();
+    if needs_county {
+        let county = p.county.as_deref()?;
+        attrs.insert("county".into(), entity_ref("Qianyue::County", county)?);
+        if matches!(p.role, Role::Resident | Role::Plugin) {
+            parents.insert(uid("Qianyue::County", county)?);
         }
     }
-    Entity::new(principal_uid(p)?, attrs, HashSet::new()).ok()
+    if needs_team {
+        attrs.insert("team".into(), entity_ref("Qianyue::Team", p.team.as_deref()?)?);
+    }
+    if let (Role::TeamMember, Some(duty)) = (p.role, p.duty) {
+        attrs.insert("duty".into(), RestrictedExpression::new_string(duty.name().to_owned()));
+    }
+    Entity::new(principal_uid(p)?, attrs, parents).ok()
 }
 
 /// Adds the resource's entity (with its parents) and returns its UID.
 fn resource_entity(resource: &Resource<'_>, entities: &mut Vec<Entity>) -> Option<EntityUid> {
+    let county_ref = |county| entity_ref("Qianyue::County", county);
     let (uid, attrs, parents) = match *resource {
         Resource::Region => (uid("Qianyue::Region", REGION)?, HashMap::new(), HashSet::new()),
         Resource::County { code } => (uid("Qianyue::County", code)?, HashMap::new(), HashSet::new()),
-        Resource::Resident { id, county, team } => {
-            let mut attrs = HashMap::from([("county".into(), entity_ref("Qianyue::County", county)?)]);
+        Resource::Resident { id, county, household, team } => {
+            let mut attrs = HashMap::from([("county".into(), county_ref(county)?)]);
             if let Some(team) = team {
                 attrs.insert("team".into(), entity_ref("Qianyue::Team", team)?);
             }
-            (uid("Qianyue::Resident", id)?, attrs, HashSet::from([uid("Qianyue::County", county)?]))
+            let mut parents = HashSet::from([uid("Qianyue::County", county)?]);
+            if let Some(household) = household {
+                parents.insert(uid("Qianyue::Household", household)?);
+                entities.push(
+                    Entity::new(
+                        uid("Qianyue::Household", household)?,
+                        HashMap::new(),
+                        HashSet::from([uid("Qianyue::County", county)?]),
+                    )
+                    .ok()?,
+                );
+            }
+            (uid("Qianyue::Resident", id)?, attrs, parents)
         }
         Resource::Contract { id, county, team, resident } => (
             uid("Qianyue::Contract", id)?,
             HashMap::from([
-                ("county".into(), entity_ref("Qianyue::County", county)?),
+                ("county".into(), county_ref(county)?),
                 ("team".into(), entity_ref("Qianyue::Team", team)?),
                 ("resident".into(), entity_ref("Qianyue::Resident", resident)?),
             ]),
             HashSet::from([uid("Qianyue::Team", team)?, uid("Qianyue::County", county)?]),
         ),
+        Resource::Plugin { county } => (
+            uid("Qianyue::Plugin", county)?,
+            HashMap::from([("county".into(), county_ref(county)?)]),
+            HashSet::from([uid("Qianyue::County", county)?]),
+        ),
+        Resource::PolicySet => {
+            (uid("Qianyue::PolicySet", POLICY_SET)?, HashMap::new(), HashSet::from([uid("Qianyue::Region", REGION)?]))
+        }
     };
     entities.push(Entity::new(uid.clone(), attrs, parents).ok()?);
     Some(uid)

@@ -4,7 +4,7 @@
 
 use time::Date;
 
-use super::{Kernel, KernelError};
+use super::{Kernel, KernelError, not_found, resident_resource};
 use crate::authz::{Action, AuditRecord, Principal, Resource};
 use crate::store::Event;
 
@@ -23,7 +23,8 @@ impl Kernel {
     /// Every decision on a resident's data, oldest first: who read it, who
     /// changed it, who was refused.
     pub async fn audit_of_resident(&self, who: &Principal, resident: &str) -> Result<Vec<AuditRecord>, KernelError> {
-        self.authz.decide(who, Action::ReadAudit, &Resource::Region)?;
+        let found = self.store.resident(resident).await?.ok_or_else(|| not_found("resident", resident))?;
+        self.authz.decide(who, Action::AuditResident, &resident_resource(&found, None))?;
         self.flush_audit().await?;
         Ok(self.store.audit_of_resident(resident).await?)
     }
@@ -31,7 +32,7 @@ impl Kernel {
     /// What changed in the region's rules on `day` (UTC): policy versions,
     /// plugin versions, activations, rollbacks and limits.
     pub async fn rule_changes_on(&self, who: &Principal, day: Date) -> Result<Vec<Event>, KernelError> {
-        self.authz.decide(who, Action::ReadAudit, &Resource::Region)?;
+        self.authz.decide(who, Action::AuditChanges, &Resource::Region)?;
         Ok(self.store.rule_changes_on(day).await?)
     }
 }

@@ -28,7 +28,7 @@ use crate::contracts::{
 };
 use crate::org::{self, Community, County, Member, Membership, Team, TeamError};
 use crate::plugins::{Package, PackageKind, PluginError, PluginHost, PluginInfo, PriceRequest, Refusal, ResidentFacts};
-use crate::residents::{RecordedTags, Resident, ResidentError, UnsignedReason};
+use crate::residents::{Household, RecordedTags, Resident, ResidentError, UnsignedReason};
 use crate::store::{ContractWriteError, Event, InsertResidentError, Store, StoreError};
 use crate::tokens::TokenKeys;
 
@@ -67,8 +67,22 @@ pub enum KernelError {
         "policy version {newest} was published after version {based_on}, which this change was made against: start again from version {newest}"
     )]
     PoliciesSuperseded { based_on: i64, newest: i64 },
+    /// The policies do not let a county's plugin be told a fact that every
+    /// call to it carries, so it is not called.
+    #[error(
+        "the policies do not let the plugin of county `{county}` be told residents' {fact}, which its interface needs: a policy officer can grant it"
+    )]
+    Withheld { county: String, fact: &'static str },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Which personal data of a resident a caller sees unmasked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unmasked {
+    pub citizen_id: bool,
+    pub phone: bool,
+    pub address: bool,
 }
 
 impl From<ContractWriteError> for KernelError {
@@ -270,21 +284,31 @@ impl Kernel {
 
     pub async fn resident(&self, who: &Principal, id: &str) -> Result<Resident, KernelError> {
         let resident = self.store.resident(id).await?.ok_or_else(|| not_found("resident", id))?;
-        self.authz.decide(
-            who,
-            Action::ReadResident,
-            &Resource::Resident { id, county: &resident.county_code, team: None },
-        )?;
+        self.authz.decide(who, Action::ReadResident, &resident_resource(&resident, None))?;
         Ok(resident)
     }
 
-    /// May the caller see the resident's citizen ID and phone unmasked? Only
-    /// if a policy grants it, e.g. to the resident's own team this period.
-    pub async fn may_see_personal_data(&self, who: &Principal, resident: &Resident) -> Result<bool, KernelError> {
+    /// Which of the resident's citizen ID, phone and address the caller may
+    /// see unmasked: each only if a policy grants it, e.g. to the resident's
+    /// own team this period.
+    pub async fn unmasked_fields(&self, who: &Principal, resident: &Resident) -> Result<Unmasked, KernelError> {
         let period = Period::containing(self.clock.today());
         let team = self.store.active_team_of(&resident.id, period).await?;
-        let resource = Resource::Resident { id: &resident.id, county: &resident.county_code, team: team.as_deref() };
-        Ok(self.authz.decide(who, Action::ReadPersonalData, &resource).is_ok())
+        let resource = resident_resource(resident, team.as_deref());
+        let granted = |action| self.authz.decide(who, action, &resource).is_ok();
+        Ok(Unmasked {
+            citizen_id: granted(Action::ReadCitizenId),
+            phone: granted(Action::ReadPhone),
+            address: granted(Action::ReadAddress),
+        })
+    }
+
+    /// A resident's household (with its address), if they have one.
+    pub async fn household_of(&self, resident: &Resident) -> Result<Option<Household>, KernelError> {
+        match &resident.household_id {
+            Some(id) => Ok(self.store.household(id).await?),
+            None => Ok(None),
+        }
     }
 
     /// Signs a contract for the current period, priced by the county's plugin.
@@ -320,6 +344,7 @@ impl Kernel {
 
         let signed_on = self.clock.today();
         let plugin = self.plugins.for_county(&resident.county_code, signed_on)?;
+        self.check_disclosure(&resident.county_code)?;
         let chosen = contracts::choose_packages(&plugin.catalogue, &resident.county_code, &request.packages)?;
         let facts =
             ResidentFacts { age: resident.age_on(signed_on), sex: resident.sex(), tags: resident.tags_on(signed_on) };
@@ -447,7 +472,7 @@ impl Kernel {
 
     /// Registers a health worker of the county.
     pub async fn register_member(&self, who: &Principal, county: &str, member: Member) -> Result<Member, KernelError> {
-        self.county_for(who, Action::ManageOrganisation, county).await?;
+        self.county_for(who, Action::RegisterMember, county).await?;
         let institution = self.store.institution(&member.institution_id).await?;
         if institution.is_none_or(|i| i.county_code != county) {
             return Err(not_found("institution", &member.institution_id));
@@ -462,7 +487,7 @@ impl Kernel {
 
     /// Forms a team: led by a licensed GP, members of the county.
     pub async fn create_team(&self, who: &Principal, county: &str, new: NewTeam) -> Result<Team, KernelError> {
-        self.county_for(who, Action::ManageOrganisation, county).await?;
+        self.county_for(who, Action::CreateTeam, county).await?;
         let institution = self.store.institution(&new.institution_id).await?;
         let institution = institution
             .filter(|i| i.county_code == county)
@@ -502,7 +527,7 @@ impl Kernel {
         county: &str,
         community: Community,
     ) -> Result<Community, KernelError> {
-        self.county_for(who, Action::ManageOrganisation, county).await?;
+        self.county_for(who, Action::RegisterCommunity, county).await?;
         if community.name.trim().is_empty() {
             return Err(KernelError::Invalid("a community needs a name".into()));
         }
@@ -528,7 +553,7 @@ impl Kernel {
         let id = uuid::Uuid::now_v7().to_string();
         // May the caller sign for this team in this county at all? (Each member is asked again.)
         let any_member = Resource::Contract { id: &id, county: &community.county_code, team: &team.id, resident: "" };
-        self.authz.decide(who, Action::SignContract, &any_member)?;
+        self.authz.decide(who, Action::SignGroup, &any_member)?;
         if residents.is_empty() {
             return Err(KernelError::Invalid("a group contract needs at least one member".into()));
         }
@@ -571,7 +596,7 @@ impl Kernel {
         after: Option<&str>,
         limit: u32,
     ) -> Result<UnsignedPage, KernelError> {
-        self.county_for(who, Action::ListResidents, county).await?;
+        self.county_for(who, Action::ListUnsigned, county).await?;
         let (residents, next_after) =
             self.store.residents_without_contract(county, period, after.unwrap_or(""), limit).await?;
         // Groups as of the period's end: a resident who turns 65 during it counts.
@@ -608,8 +633,7 @@ impl Kernel {
         reason: &str,
     ) -> Result<UnsignedReason, KernelError> {
         let resident = self.store.resident(resident_id).await?.ok_or_else(|| not_found("resident", resident_id))?;
-        let resource = Resource::Resident { id: resident_id, county: &resident.county_code, team: None };
-        self.authz.decide(who, Action::RecordUnsignedReason, &resource)?;
+        self.authz.decide(who, Action::RecordUnsignedReason, &resident_resource(&resident, None))?;
         let reason = UnsignedReason {
             reason: required(reason)?.to_owned(),
             recorded_by: who.subject.clone(),
@@ -659,6 +683,11 @@ impl Kernel {
 fn required(reason: &str) -> Result<&str, KernelError> {
     let reason = reason.trim();
     if reason.is_empty() { Err(LifecycleError::ReasonRequired.into()) } else { Ok(reason) }
+}
+
+/// A resident as policies see them; `team`: their team this period.
+fn resident_resource<'a>(r: &'a Resident, team: Option<&'a str>) -> Resource<'a> {
+    Resource::Resident { id: &r.id, county: &r.county_code, household: r.household_id.as_deref(), team }
 }
 
 fn contract_resource(c: &Contract) -> Resource<'_> {

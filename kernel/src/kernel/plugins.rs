@@ -16,8 +16,9 @@ use utoipa::ToSchema;
 
 use super::renewal::PRICE_BATCH;
 use super::{Kernel, KernelError, not_found};
-use crate::authz::{Action, Principal};
+use crate::authz::{Action, Principal, Resource};
 use crate::contracts::{Contract, ContractLine};
+use crate::org::County;
 use crate::plugins::{self, Limits, Plugin, PluginError, PluginHost, PriceRequest, Quote, ResidentFacts};
 use crate::residents::Resident;
 use crate::store::{StoredActivation, StoredLimits, StoredVersion};
@@ -99,7 +100,31 @@ pub struct Reproduction {
 /// How many contracts a shadow run reads at a time.
 const SHADOW_CHUNK: u32 = 1000;
 
+/// What every call tells a plugin about a resident (`resident-facts`), and
+/// the words a refusal names each fact by.
+const DISCLOSED: [(Action, &str); 3] =
+    [(Action::DiscloseAge, "age"), (Action::DiscloseSex, "sex"), (Action::DiscloseTags, "population tags")];
+
 impl Kernel {
+    /// A county's plugin may be called only if the policies let it be told
+    /// every fact its interface carries; a fact cannot be left out of a call.
+    pub(crate) fn check_disclosure(&self, county: &str) -> Result<(), KernelError> {
+        let facts = DISCLOSED.map(|(action, _)| action);
+        match self.authz.current().withheld_from_plugin(county, &facts) {
+            None => Ok(()),
+            Some(withheld) => {
+                let fact = DISCLOSED.iter().find(|(a, _)| *a == withheld).map_or("facts", |(_, fact)| fact);
+                Err(KernelError::Withheld { county: county.to_owned(), fact })
+            }
+        }
+    }
+
+    /// Loads a county after checking the caller may do `action` on its plugin.
+    async fn plugin_of(&self, who: &Principal, action: Action, county: &str) -> Result<County, KernelError> {
+        self.authz.decide(who, action, &Resource::Plugin { county })?;
+        self.store.county(county).await?.ok_or_else(|| not_found("county", county))
+    }
+
     /// Compiles, records and installs a base plugin: bundled, or given at
     /// start. It prices every day of its county no activation covers.
     pub async fn install_base_plugin(
@@ -145,7 +170,7 @@ impl Kernel {
         county: &str,
         limits: StoredLimits,
     ) -> Result<StoredLimits, KernelError> {
-        self.county_for(who, Action::SetPluginLimits, county).await?;
+        self.plugin_of(who, Action::SetPluginLimits, county).await?;
         let host_limits = limits_from(&limits);
         PluginHost::check_limits(&host_limits).map_err(KernelError::Invalid)?;
         self.store.set_plugin_limits(county, &limits, &who.subject).await?;
@@ -155,7 +180,7 @@ impl Kernel {
 
     /// The limits a county's plugin calls run under now.
     pub async fn plugin_limits(&self, who: &Principal, county: &str) -> Result<StoredLimits, KernelError> {
-        self.county_for(who, Action::ManagePlugins, county).await?;
+        self.plugin_of(who, Action::ReadPluginLimits, county).await?;
         let limits = self.plugins.limits_of(county)?;
         Ok(StoredLimits {
             fuel: limits.fuel,
@@ -196,7 +221,7 @@ impl Kernel {
         config: &str,
         golden: &[GoldenUpload],
     ) -> Result<UploadReport, KernelError> {
-        self.county_for(who, Action::ManagePlugins, county).await?;
+        self.plugin_of(who, Action::UploadPlugin, county).await?;
         if golden.is_empty() {
             return Err(KernelError::PluginRejected("a version needs its golden cases: none were sent".into()));
         }
@@ -241,7 +266,7 @@ impl Kernel {
         who: &Principal,
         county: &str,
     ) -> Result<(Vec<StoredVersion>, Vec<StoredActivation>), KernelError> {
-        self.county_for(who, Action::ManagePlugins, county).await?;
+        self.plugin_of(who, Action::ListPlugins, county).await?;
         let versions = self.store.plugin_versions(county).await?;
         let activations =
             self.store.plugin_activations().await?.into_iter().filter(|a| a.county_code == county).collect();
@@ -251,7 +276,8 @@ impl Kernel {
     /// Reprices the county's active contracts of the current period with a
     /// stored candidate version, beside the prices they hold.
     pub async fn shadow_plugin(&self, who: &Principal, county: &str, hash: &str) -> Result<ShadowReport, KernelError> {
-        self.county_for(who, Action::ManagePlugins, county).await?;
+        self.plugin_of(who, Action::ShadowPlugin, county).await?;
+        self.check_disclosure(county)?;
         let candidate = self.county_version(county, hash).await?;
         let period = crate::contracts::Period::containing(self.clock.today());
         let mut report = ShadowReport {
@@ -293,7 +319,7 @@ impl Kernel {
         hash: &str,
         effective_from: Date,
     ) -> Result<StoredActivation, KernelError> {
-        self.county_for(who, Action::ManagePlugins, county).await?;
+        self.plugin_of(who, Action::ActivatePlugin, county).await?;
         let plugin = self.county_version(county, hash).await?;
         let first = plugin.info.periods.first;
         if effective_from.year() < i32::from(first) {
@@ -314,7 +340,7 @@ impl Kernel {
         county: &str,
         reason: &str,
     ) -> Result<StoredActivation, KernelError> {
-        self.county_for(who, Action::ManagePlugins, county).await?;
+        self.plugin_of(who, Action::RollBackPlugin, county).await?;
         if reason.trim().is_empty() {
             return Err(KernelError::Invalid("a rollback needs a reason".into()));
         }
@@ -333,6 +359,8 @@ impl Kernel {
         candidate: Option<Arc<Plugin>>,
     ) -> Result<Reproduction, KernelError> {
         let contract = self.contract(who, contract_id).await?;
+        self.authz.decide(who, Action::ReproducePrice, &Resource::Plugin { county: &contract.county_code })?;
+        self.check_disclosure(&contract.county_code)?;
         let plugin = match candidate {
             Some(plugin) => plugin,
             None => self.stored_plugin(&contract.plugin_hash).await?,

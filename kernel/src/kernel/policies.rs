@@ -80,12 +80,12 @@ impl Kernel {
 
     /// Every published version, newest first.
     pub async fn policy_versions(&self, who: &Principal) -> Result<Vec<PolicyVersion>, KernelError> {
-        self.authz.decide(who, Action::ReadPolicies, &Resource::Region)?;
+        self.authz.decide(who, Action::ReadPolicies, &Resource::PolicySet)?;
         Ok(self.store.policy_versions().await?)
     }
 
     pub async fn policy_version(&self, who: &Principal, version: i64) -> Result<PolicyVersion, KernelError> {
-        self.authz.decide(who, Action::ReadPolicies, &Resource::Region)?;
+        self.authz.decide(who, Action::ReadPolicies, &Resource::PolicySet)?;
         let found = self.store.policy_version(version).await?;
         found.ok_or_else(|| not_found("policy version", &version.to_string()))
     }
@@ -93,7 +93,7 @@ impl Kernel {
     /// Checks a proposed set without publishing it: the number of policies
     /// it holds, or Cedar's message.
     pub fn validate_policies(&self, who: &Principal, files: BTreeMap<String, String>) -> Result<usize, KernelError> {
-        self.authz.decide(who, Action::ReadPolicies, &Resource::Region)?;
+        self.authz.decide(who, Action::ValidatePolicies, &Resource::PolicySet)?;
         Ok(self.checked_policies(who, files)?.policy_count())
     }
 
@@ -105,7 +105,7 @@ impl Kernel {
         files: BTreeMap<String, String>,
         own_cases: &[(String, String)],
     ) -> Result<Vec<CaseOutcome>, KernelError> {
-        self.authz.decide(who, Action::ReadPolicies, &Resource::Region)?;
+        self.authz.decide(who, Action::TestPolicies, &Resource::PolicySet)?;
         let set = self.checked_policies(who, files)?;
         let mut cases: Vec<(String, String)> =
             crate::bundled::POLICY_CASES.iter().map(|(n, t)| ((*n).to_owned(), (*t).to_owned())).collect();
@@ -123,7 +123,7 @@ impl Kernel {
         last: usize,
     ) -> Result<FlipReport, KernelError> {
         // The report shows who did what to whom: an audit question.
-        self.authz.decide(who, Action::ReadAudit, &Resource::Region)?;
+        self.authz.decide(who, Action::ReviewPolicyFlips, &Resource::PolicySet)?;
         let set = self.checked_policies(who, files)?;
         self.flush_audit().await?;
         let decisions = self.store.recent_audit(last.min(FLIP_WINDOW)).await?;
@@ -150,6 +150,7 @@ impl Kernel {
         based_on: i64,
         reason: &str,
     ) -> Result<PolicyVersion, KernelError> {
+        self.authz.decide(who, Action::PublishPolicies, &Resource::PolicySet)?;
         self.publish(who, files, based_on, reason, None).await
     }
 
@@ -160,6 +161,7 @@ impl Kernel {
         to_version: i64,
         reason: &str,
     ) -> Result<PolicyVersion, KernelError> {
+        self.authz.decide(who, Action::RollBackPolicies, &Resource::PolicySet)?;
         let earlier = self.policy_version(who, to_version).await?;
         let newest = self.store.latest_policy_version().await?.map_or(0, |v| v.version);
         self.publish(who, earlier.files, newest, reason, Some(to_version)).await
@@ -173,7 +175,6 @@ impl Kernel {
         reason: &str,
         restores: Option<i64>,
     ) -> Result<PolicyVersion, KernelError> {
-        self.authz.decide(who, Action::PublishPolicies, &Resource::Region)?;
         if reason.trim().is_empty() {
             return Err(KernelError::Invalid("publishing policies needs a reason".into()));
         }
@@ -193,7 +194,7 @@ impl Kernel {
     fn checked_policies(&self, who: &Principal, files: BTreeMap<String, String>) -> Result<Authorizer, KernelError> {
         let set =
             self.authz.current().with_policies(files).map_err(|e| KernelError::PoliciesRejected(e.to_string()))?;
-        if set.decide(who, Action::PublishPolicies, &Resource::Region).is_err() && self.may_publish(who) {
+        if set.decide(who, Action::PublishPolicies, &Resource::PolicySet).is_err() && self.may_publish(who) {
             return Err(KernelError::PoliciesRejected(format!(
                 "this set would deny `{}` the right to publish policies, and nobody could undo it",
                 who.subject
@@ -203,6 +204,6 @@ impl Kernel {
     }
 
     fn may_publish(&self, who: &Principal) -> bool {
-        self.authz.decide(who, Action::PublishPolicies, &Resource::Region).is_ok()
+        self.authz.decide(who, Action::PublishPolicies, &Resource::PolicySet).is_ok()
     }
 }

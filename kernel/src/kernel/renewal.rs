@@ -68,6 +68,7 @@ impl Kernel {
         mut progress: impl FnMut(RenewalProgress),
     ) -> Result<RenewalReport, KernelError> {
         self.county_for(who, Action::RenewContracts, county).await?;
+        self.check_disclosure(county)?;
         if self.clock.today() <= from.end() {
             return Err(KernelError::Invalid(format!(
                 "period {} runs until {}: its contracts renew once it has ended",

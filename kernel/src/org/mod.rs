@@ -167,8 +167,9 @@ pub struct Member {
 }
 
 /// What a member does in a team.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema, clap::ValueEnum)]
 #[serde(rename_all = "snake_case")]
+#[value(rename_all = "snake_case")]
 pub enum MemberRole {
     /// 全科医生 leading the team; must be a licensed GP.
     GpLeader,
