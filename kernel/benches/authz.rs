@@ -40,6 +40,7 @@ impl Facts {
             id: &self.contract,
             county: self.county,
             team: self.team.as_deref().unwrap_or("team-none"),
+            institution: Some(self.county),
             resident: &self.id,
         }
     }

@@ -64,6 +64,8 @@ pub enum CaseResource {
         id: String,
         county: String,
         team: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        institution: Option<String>,
         resident: String,
     },
     /// A county's plugin, by the county's code.
@@ -100,10 +102,11 @@ impl CaseResource {
                 household: household.map(str::to_owned),
                 team: team.map(str::to_owned),
             },
-            Resource::Contract { id, county, team, resident } => CaseResource::Contract {
+            Resource::Contract { id, county, team, institution, resident } => CaseResource::Contract {
                 id: id.to_owned(),
                 county: county.to_owned(),
                 team: team.to_owned(),
+                institution: institution.map(str::to_owned),
                 resident: resident.to_owned(),
             },
             Resource::Plugin { county } => CaseResource::Plugin(county.to_owned()),
@@ -118,7 +121,9 @@ impl CaseResource {
             CaseResource::Resident { id, county, household, team } => {
                 Resource::Resident { id, county, household: household.as_deref(), team: team.as_deref() }
             }
-            CaseResource::Contract { id, county, team, resident } => Resource::Contract { id, county, team, resident },
+            CaseResource::Contract { id, county, team, institution, resident } => {
+                Resource::Contract { id, county, team, institution: institution.as_deref(), resident }
+            }
             CaseResource::Plugin(county) => Resource::Plugin { county },
             CaseResource::PolicySet {} => Resource::PolicySet,
         }

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::path::Path;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, LazyLock, Mutex, RwLock};
 
 use cedar_policy::{
     ActionConstraint, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet,
@@ -193,10 +193,12 @@ pub enum Resource<'a> {
         household: Option<&'a str>,
         team: Option<&'a str>,
     },
+    /// `institution`: the team's, when the kernel loaded it.
     Contract {
         id: &'a str,
         county: &'a str,
         team: &'a str,
+        institution: Option<&'a str>,
         resident: &'a str,
     },
     /// A county's plugin: its versions, limits and stored prices.
@@ -205,6 +207,19 @@ pub enum Resource<'a> {
     },
     /// The region's policy set and its published versions.
     PolicySet,
+}
+
+impl Resource<'_> {
+    fn entity_type(&self) -> &'static str {
+        match self {
+            Resource::Region => "Qianyue::Region",
+            Resource::County { .. } => "Qianyue::County",
+            Resource::Resident { .. } => "Qianyue::Resident",
+            Resource::Contract { .. } => "Qianyue::Contract",
+            Resource::Plugin { .. } => "Qianyue::Plugin",
+            Resource::PolicySet => "Qianyue::PolicySet",
+        }
+    }
 }
 
 /// The policies refused; says what was asked, for the person refused.
@@ -240,9 +255,8 @@ pub struct Authorizer {
     /// Policy file name → Cedar text: what a policy officer reads and edits.
     files: BTreeMap<String, String>,
     policies: PolicySet,
-    /// Each action's policies: Cedar evaluates every policy it is given, so
-    /// a decision is given only the policies whose scope names its action.
-    by_action: HashMap<Action, PolicySet>,
+    /// Each action's policies, entity and types: see [`ActionPlan`].
+    by_action: HashMap<Action, ActionPlan>,
     cedar: cedar_policy::Authorizer,
 }
 
@@ -322,7 +336,7 @@ impl Authorizer {
         if let Some(error) = result.validation_errors().next() {
             return Err(PolicyError::Invalid { policy: error.policy_id().to_string(), message: cedar_message(error) });
         }
-        let by_action = partition(&schema, &policies);
+        let by_action = plan(&schema, &policies);
         Ok(Authorizer { schema, schema_file, files, policies, by_action, cedar: cedar_policy::Authorizer::new() })
     }
 
@@ -371,33 +385,20 @@ impl Authorizer {
         action: Action,
         resource: &Resource<'_>,
     ) -> Option<(Decision, Vec<String>)> {
-        self.evaluate_in(self.by_action.get(&action)?, principal, action, resource)
-    }
-
-    fn evaluate_in(
-        &self,
-        policies: &PolicySet,
-        principal: &Principal,
-        action: Action,
-        resource: &Resource<'_>,
-    ) -> Option<(Decision, Vec<String>)> {
-        let mut entities = Vec::with_capacity(2);
-        let resource_uid = resource_entity(resource, &mut entities)?;
-        let principal_uid = principal_uid(principal)?;
-        // A resident asking about themself is one entity, the resource's.
-        if principal_uid != resource_uid {
-            entities.push(principal_entity(principal)?);
+        let plan = self.by_action.get(&action)?;
+        let principal_type = principal.role.entity_type();
+        if !plan.principals.contains(principal_type) || !plan.resources.contains(resource.entity_type()) {
+            return None;
         }
-        let entities = Entities::from_entities(entities, Some(&self.schema)).ok()?;
-        let request = Request::new(
-            principal_uid,
-            uid("Qianyue::Action", action.name())?,
-            resource_uid,
-            Context::empty(),
-            Some(&self.schema),
-        )
-        .ok()?;
-        let response = self.cedar.is_authorized(&request, policies, &entities);
+        // The entities are built here to the schema's shape (the tests check
+        // every role and resource against the schema-checked path), so they
+        // are not checked again on every decision.
+        let mut entities = Vec::with_capacity(4);
+        let (principal_uid, resource_uid) = request_entities(principal, resource, &mut entities)?;
+        entities.push(plan.entity.clone());
+        let entities = Entities::from_entities(entities, None).ok()?;
+        let request = Request::new(principal_uid, plan.uid.clone(), resource_uid, Context::empty(), None).ok()?;
+        let response = self.cedar.is_authorized(&request, &plan.policies, &entities);
         let why = response.diagnostics().reason().map(ToString::to_string).collect();
         Some((response.decision(), why))
     }
@@ -510,18 +511,31 @@ fn describe(resource: &Resource<'_>) -> String {
     }
 }
 
-/// Splits a validated set by action: a policy belongs to every action its
-/// scope can match, directly or through an action group.
-fn partition(schema: &Schema, policies: &PolicySet) -> HashMap<Action, PolicySet> {
-    let groups = schema.action_entities().ok();
-    let mut by_action = HashMap::new();
+/// What deciding one action needs, worked out once when a set is built so
+/// that a decision builds only the request's own entities.
+struct ActionPlan {
+    /// The policies whose scope can match the action, directly or through
+    /// an action group: Cedar evaluates every policy it is given.
+    policies: PolicySet,
+    uid: EntityUid,
+    /// The action's entity, its groups as ancestors, for `action in …`.
+    entity: Entity,
+    /// The principal and resource types the schema applies the action to.
+    /// Checking them here is the schema's request check, without its cost;
+    /// a request outside them is denied.
+    principals: HashSet<String>,
+    resources: HashSet<String>,
+}
+
+fn plan(schema: &Schema, policies: &PolicySet) -> HashMap<Action, ActionPlan> {
+    let Ok(actions) = schema.action_entities() else { return HashMap::new() };
+    let mut plans = HashMap::new();
     for &action in Action::ALL {
-        let mut set = PolicySet::new();
         let Some(this) = uid("Qianyue::Action", action.name()) else { continue };
+        let Some(entity) = actions.get(&this).cloned() else { continue };
         let mut matching: Vec<EntityUid> = vec![this.clone()];
-        if let Some(ancestors) = groups.as_ref().and_then(|g| g.ancestors(&this)) {
-            matching.extend(ancestors.cloned());
-        }
+        matching.extend(actions.ancestors(&this).into_iter().flatten().cloned());
+        let mut set = PolicySet::new();
         for policy in policies.policies() {
             let applies = match policy.action_constraint() {
                 ActionConstraint::Any => true,
@@ -533,13 +547,43 @@ fn partition(schema: &Schema, policies: &PolicySet) -> HashMap<Action, PolicySet
                 let _ = set.add(policy.clone());
             }
         }
-        by_action.insert(action, set);
+        let principals = schema.principals_for_action(&this).into_iter().flatten().map(ToString::to_string).collect();
+        let resources = schema.resources_for_action(&this).into_iter().flatten().map(ToString::to_string).collect();
+        plans.insert(action, ActionPlan { policies: set, uid: this, entity, principals, resources });
     }
-    by_action
+    plans
 }
 
 fn uid(type_name: &str, id: &str) -> Option<EntityUid> {
-    Some(EntityUid::from_type_name_and_id(EntityTypeName::from_str(type_name).ok()?, EntityId::new(id)))
+    Some(EntityUid::from_type_name_and_id(parsed_type(type_name)?, EntityId::new(id)))
+}
+
+/// The type names requests use, parsed once: parsing one costs about as
+/// much as evaluating a policy.
+fn parsed_type(name: &str) -> Option<EntityTypeName> {
+    const TYPES: [&str; 18] = [
+        "Qianyue::Region",
+        "Qianyue::County",
+        "Qianyue::Institution",
+        "Qianyue::Team",
+        "Qianyue::Household",
+        "Qianyue::Resident",
+        "Qianyue::Contract",
+        "Qianyue::Plugin",
+        "Qianyue::PolicySet",
+        "Qianyue::RegionalAdmin",
+        "Qianyue::CountyAdmin",
+        "Qianyue::TeamMember",
+        "Qianyue::VillageDoctor",
+        "Qianyue::Inspector",
+        "Qianyue::InsuranceOfficer",
+        "Qianyue::Finance",
+        "Qianyue::PolicyOfficer",
+        "Qianyue::Action",
+    ];
+    static PARSED: LazyLock<HashMap<&str, EntityTypeName>> =
+        LazyLock::new(|| TYPES.iter().filter_map(|name| Some((*name, EntityTypeName::from_str(name).ok()?))).collect());
+    PARSED.get(name).cloned().or_else(|| EntityTypeName::from_str(name).ok())
 }
 
 fn entity_ref(type_name: &str, id: &str) -> Option<RestrictedExpression> {
@@ -570,6 +614,22 @@ fn principal_entity(p: &Principal) -> Option<Entity> {
     Entity::new(principal_uid(p)?, attrs, parents).ok()
 }
 
+/// Adds the principal's and the resource's entities (with the resource's
+/// parents that policies may name) and returns their UIDs.
+fn request_entities(
+    principal: &Principal,
+    resource: &Resource<'_>,
+    entities: &mut Vec<Entity>,
+) -> Option<(EntityUid, EntityUid)> {
+    let resource_uid = resource_entity(resource, entities)?;
+    let principal_uid = principal_uid(principal)?;
+    // A resident asking about themself is one entity, the resource's.
+    if principal_uid != resource_uid {
+        entities.push(principal_entity(principal)?);
+    }
+    Some((principal_uid, resource_uid))
+}
+
 /// Adds the resource's entity (with its parents) and returns its UID.
 fn resource_entity(resource: &Resource<'_>, entities: &mut Vec<Entity>) -> Option<EntityUid> {
     let county_ref = |county| entity_ref("Qianyue::County", county);
@@ -595,15 +655,27 @@ fn resource_entity(resource: &Resource<'_>, entities: &mut Vec<Entity>) -> Optio
             }
             (uid("Qianyue::Resident", id)?, attrs, parents)
         }
-        Resource::Contract { id, county, team, resident } => (
-            uid("Qianyue::Contract", id)?,
-            HashMap::from([
-                ("county".into(), county_ref(county)?),
-                ("team".into(), entity_ref("Qianyue::Team", team)?),
-                ("resident".into(), entity_ref("Qianyue::Resident", resident)?),
-            ]),
-            HashSet::from([uid("Qianyue::Team", team)?, uid("Qianyue::County", county)?]),
-        ),
+        Resource::Contract { id, county, team, institution, resident } => {
+            // The team's place in its institution, so a policy can say
+            // `resource in Qianyue::Institution::"…"`.
+            if let Some(institution) = institution {
+                let in_county = HashSet::from([uid("Qianyue::County", county)?]);
+                let institution = uid("Qianyue::Institution", institution)?;
+                entities.push(Entity::new(institution.clone(), HashMap::new(), in_county.clone()).ok()?);
+                let mut parents = in_county;
+                parents.insert(institution);
+                entities.push(Entity::new(uid("Qianyue::Team", team)?, HashMap::new(), parents).ok()?);
+            }
+            (
+                uid("Qianyue::Contract", id)?,
+                HashMap::from([
+                    ("county".into(), county_ref(county)?),
+                    ("team".into(), entity_ref("Qianyue::Team", team)?),
+                    ("resident".into(), entity_ref("Qianyue::Resident", resident)?),
+                ]),
+                HashSet::from([uid("Qianyue::Team", team)?, uid("Qianyue::County", county)?]),
+            )
+        }
         Resource::Plugin { county } => (
             uid("Qianyue::Plugin", county)?,
             HashMap::from([("county".into(), county_ref(county)?)]),

@@ -331,7 +331,13 @@ impl Kernel {
         self.authz.decide(
             who,
             Action::SignContract,
-            &Resource::Contract { id: &id, county: &resident.county_code, team: &team.id, resident: &resident.id },
+            &Resource::Contract {
+                id: &id,
+                county: &resident.county_code,
+                team: &team.id,
+                institution: Some(&team.institution_id),
+                resident: &resident.id,
+            },
         )?;
         if team.county_code != resident.county_code {
             return Err(SignError::TeamInOtherCounty {
@@ -552,7 +558,13 @@ impl Kernel {
         let team = self.store.team(team_id).await?.ok_or_else(|| not_found("team", team_id))?;
         let id = uuid::Uuid::now_v7().to_string();
         // May the caller sign for this team in this county at all? (Each member is asked again.)
-        let any_member = Resource::Contract { id: &id, county: &community.county_code, team: &team.id, resident: "" };
+        let any_member = Resource::Contract {
+            id: &id,
+            county: &community.county_code,
+            team: &team.id,
+            institution: Some(&team.institution_id),
+            resident: "",
+        };
         self.authz.decide(who, Action::SignGroup, &any_member)?;
         if residents.is_empty() {
             return Err(KernelError::Invalid("a group contract needs at least one member".into()));
@@ -690,8 +702,15 @@ fn resident_resource<'a>(r: &'a Resident, team: Option<&'a str>) -> Resource<'a>
     Resource::Resident { id: &r.id, county: &r.county_code, household: r.household_id.as_deref(), team }
 }
 
+/// A contract as policies see them.
 fn contract_resource(c: &Contract) -> Resource<'_> {
-    Resource::Contract { id: &c.id, county: &c.county_code, team: &c.team_id, resident: &c.resident_id }
+    Resource::Contract {
+        id: &c.id,
+        county: &c.county_code,
+        team: &c.team_id,
+        institution: Some(&c.institution_id),
+        resident: &c.resident_id,
+    }
 }
 
 /// A plugin's refusal in the words of the signing rules.
