@@ -8,6 +8,7 @@ pub mod api;
 pub mod authz;
 pub mod contracts;
 pub mod demo;
+pub mod fulfilment;
 pub mod kernel;
 pub mod org;
 pub mod plugins;

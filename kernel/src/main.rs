@@ -55,6 +55,9 @@ enum Command {
     /// The audit log (审计): who touched a resident's data, what changed on a day.
     #[command(subcommand)]
     Audit(cli::audit::AuditCommand),
+    /// A team's work list (工作清单): referral suggestions, then due and
+    /// overdue deliveries, most overdue first.
+    Worklist(cli::worklist::WorkListArgs),
 }
 
 /// Where the kernel's data is and which rules apply: shared by every command
@@ -190,6 +193,7 @@ fn main() -> ExitCode {
         Command::Plugin(command) => cli::plugin::run(command),
         Command::Policy(command) => cli::policy::run(command),
         Command::Audit(command) => cli::audit::run(command),
+        Command::Worklist(args) => cli::worklist::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,6 +8,7 @@ mod audit;
 mod contracts;
 mod error;
 mod extract;
+mod fulfilment;
 mod idempotency;
 mod org;
 mod plugins;
@@ -63,6 +64,7 @@ pub fn router(kernel: Arc<Kernel>) -> axum::Router {
         .merge(org::routes())
         .merge(residents::routes())
         .merge(contracts::routes())
+        .merge(fulfilment::routes())
         .merge(plugins::routes())
         .merge(policies::routes())
         .merge(audit::routes())

@@ -83,6 +83,7 @@ impl AuditRecord {
             Resource::Contract { id, county, resident, .. } => {
                 (format!("Contract::{id}"), Some(resident), Some(county))
             }
+            Resource::Team { id, county, .. } => (format!("Team::{id}"), None, Some(county)),
             Resource::Plugin { county } => (format!("Plugin::{county}"), None, Some(county)),
             Resource::PolicySet => (format!("PolicySet::{POLICY_SET}"), None, None),
         };

@@ -60,6 +60,11 @@ pub enum CaseResource {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         team: Option<String>,
     },
+    Team {
+        id: String,
+        county: String,
+        institution: String,
+    },
     Contract {
         id: String,
         county: String,
@@ -102,6 +107,9 @@ impl CaseResource {
                 household: household.map(str::to_owned),
                 team: team.map(str::to_owned),
             },
+            Resource::Team { id, county, institution } => {
+                CaseResource::Team { id: id.to_owned(), county: county.to_owned(), institution: institution.to_owned() }
+            }
             Resource::Contract { id, county, team, institution, resident } => CaseResource::Contract {
                 id: id.to_owned(),
                 county: county.to_owned(),
@@ -121,6 +129,7 @@ impl CaseResource {
             CaseResource::Resident { id, county, household, team } => {
                 Resource::Resident { id, county, household: household.as_deref(), team: team.as_deref() }
             }
+            CaseResource::Team { id, county, institution } => Resource::Team { id, county, institution },
             CaseResource::Contract { id, county, team, institution, resident } => {
                 Resource::Contract { id, county, team, institution: institution.as_deref(), resident }
             }

@@ -148,6 +148,9 @@ actions! {
     SwitchTeam,
     TerminateContract,
     ObjectToRenewal,
+    RecordService,
+    ReadSchedule,
+    ReadWorkList,
     ListPlugins,
     ReadPluginLimits,
     ReproducePrice,
@@ -193,6 +196,11 @@ pub enum Resource<'a> {
         household: Option<&'a str>,
         team: Option<&'a str>,
     },
+    Team {
+        id: &'a str,
+        county: &'a str,
+        institution: &'a str,
+    },
     /// `institution`: the team's, when the kernel loaded it.
     Contract {
         id: &'a str,
@@ -215,6 +223,7 @@ impl Resource<'_> {
             Resource::Region => "Qianyue::Region",
             Resource::County { .. } => "Qianyue::County",
             Resource::Resident { .. } => "Qianyue::Resident",
+            Resource::Team { .. } => "Qianyue::Team",
             Resource::Contract { .. } => "Qianyue::Contract",
             Resource::Plugin { .. } => "Qianyue::Plugin",
             Resource::PolicySet => "Qianyue::PolicySet",
@@ -503,6 +512,7 @@ fn describe(resource: &Resource<'_>) -> String {
         Resource::Region => "the region".into(),
         Resource::County { code } => format!("county `{code}`"),
         Resource::Resident { id, .. } => format!("resident `{id}`"),
+        Resource::Team { id, .. } => format!("team `{id}`"),
         Resource::Contract { team, resident, .. } => {
             format!("a contract of team `{team}` for resident `{resident}`")
         }
@@ -675,6 +685,14 @@ fn resource_entity(resource: &Resource<'_>, entities: &mut Vec<Entity>) -> Optio
                 ]),
                 HashSet::from([uid("Qianyue::Team", team)?, uid("Qianyue::County", county)?]),
             )
+        }
+        Resource::Team { id, county, institution } => {
+            let in_county = HashSet::from([uid("Qianyue::County", county)?]);
+            let institution = uid("Qianyue::Institution", institution)?;
+            entities.push(Entity::new(institution.clone(), HashMap::new(), in_county.clone()).ok()?);
+            let mut parents = in_county;
+            parents.insert(institution);
+            (uid("Qianyue::Team", id)?, HashMap::new(), parents)
         }
         Resource::Plugin { county } => (
             uid("Qianyue::Plugin", county)?,

@@ -284,6 +284,8 @@ fn deciding_per_action_equals_deciding_with_every_policy() {
         contract(FENG, "t1"),
         Resource::Plugin { county: PEI },
         Resource::PolicySet,
+        Resource::Team { id: "t1", county: PEI, institution: "inst-1" },
+        Resource::Team { id: "t2", county: FENG, institution: "inst-2" },
     ];
     let mut allowed = 0;
     for principal in &principals {

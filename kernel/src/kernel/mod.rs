@@ -7,12 +7,14 @@
 //! HTTP: errors are typed here and mapped to status codes in `api`.
 
 mod audit;
+mod fulfilment;
 mod import;
 mod plugins;
 mod policies;
 pub use policies::{FLIP_WINDOW, Flip, FlipReport};
 mod renewal;
 
+pub use fulfilment::{ContractSchedule, RecordedService, WorkList};
 pub use import::ImportReport;
 pub use plugins::{GoldenUpload, LinePrice, Repriced, Reproduction, SHADOW_LISTED, ShadowReport, UploadReport};
 pub use renewal::{RenewalProgress, RenewalReport};
@@ -26,6 +28,7 @@ use crate::authz::{Action, Denied, Policies, Principal, Resource};
 use crate::contracts::{
     self, Contract, ContractEvent, ContractLine, ContractStatus, GroupContract, LifecycleError, Period, SignError,
 };
+use crate::fulfilment::FulfilmentError;
 use crate::org::{self, Community, County, Member, Membership, Team, TeamError};
 use crate::plugins::{Package, PackageKind, PluginError, PluginHost, PluginInfo, PriceRequest, Refusal, ResidentFacts};
 use crate::residents::{Household, RecordedTags, Resident, ResidentError, UnsignedReason};
@@ -73,6 +76,10 @@ pub enum KernelError {
         "the policies do not let the plugin of county `{county}` be told residents' {fact}, which its interface needs: a policy officer can grant it"
     )]
     Withheld { county: String, fact: &'static str },
+    #[error(transparent)]
+    Fulfilment(#[from] FulfilmentError),
+    #[error("record `{0}` was corrected by someone else just now: reload and correct that correction")]
+    CorrectedMeanwhile(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -388,7 +388,7 @@ impl Kernel {
     }
 
     /// A stored version, compiled once and kept.
-    async fn stored_plugin(&self, hash: &str) -> Result<Arc<Plugin>, KernelError> {
+    pub(super) async fn stored_plugin(&self, hash: &str) -> Result<Arc<Plugin>, KernelError> {
         if let Some(plugin) = self.plugins.compiled_version(hash)? {
             return Ok(plugin);
         }

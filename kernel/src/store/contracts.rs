@@ -167,6 +167,22 @@ impl Store {
         Ok(contracts)
     }
 
+    /// A team's active contracts in a period, by resident.
+    pub async fn active_contracts_of_team(&self, team_id: &str, period: Period) -> Result<Vec<Contract>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {CONTRACT_COLUMNS} FROM contracts WHERE team_id = $1 AND period = $2 AND status = 'active' ORDER BY resident_id"
+        )))
+        .bind(team_id)
+        .bind(period.year)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut contracts = Vec::with_capacity(rows.len());
+        for row in &rows {
+            contracts.push(self.with_lines(row).await?);
+        }
+        Ok(contracts)
+    }
+
     /// Every contract, in id order (for rebuilding from events and audits).
     pub async fn all_contracts(&self) -> Result<Vec<Contract>, StoreError> {
         self.contracts_where("$1 = $1 ORDER BY id", "").await

@@ -12,6 +12,7 @@
 mod audit;
 mod contracts;
 mod events;
+mod fulfilment;
 mod idempotency;
 mod import;
 mod org;
@@ -23,6 +24,7 @@ mod synthetic;
 
 pub use contracts::ContractWriteError;
 pub use events::Event;
+pub use fulfilment::RecordWriteError;
 pub use idempotency::Claim;
 pub use import::ImportedChunk;
 pub use plugins::{StoredActivation, StoredLimits, StoredVersion};

@@ -1,0 +1,173 @@
+//! Fulfilment on every database: only the contract's team records what it
+//! delivered, records are append-only and corrected once, the schedule
+//! counts deliveries against what the packages owe, two unsatisfactory
+//! glucose results raise a referral suggestion, and the work list puts it
+//! and the most overdue deliveries first — through the kernel, HTTP and CLI.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+use common::{Server, databases, kernel_on, member, qianyue, request, sign};
+use qianyue::KernelError;
+use qianyue::authz::{Principal, Role};
+use qianyue::demo::PEI;
+use qianyue::fulfilment::{Measurements, NewServiceRecord, ServiceMode, Trigger};
+use qianyue::kernel::Clock;
+use serde_json::json;
+use time::Date;
+use time::macros::date;
+
+fn glucose_test(on: Date, tenths: u16) -> NewServiceRecord {
+    NewServiceRecord {
+        package_code: "PEI-MB".into(),
+        item_code: "fasting-glucose".into(),
+        delivered_on: on,
+        place: "安国镇卫生院".into(),
+        mode: ServiceMode::Centralised,
+        measurements: Measurements { fasting_glucose: Some(tenths), ..Default::default() },
+        corrects: None,
+    }
+}
+
+fn person(role: Role, team: Option<&str>) -> Principal {
+    Principal { subject: format!("{role:?}"), role, county: Some(PEI.into()), team: team.map(Into::into), duty: None }
+}
+
+#[tokio::test]
+async fn the_team_records_what_it_delivered_and_the_protocols_and_work_list_follow() {
+    for db in databases().await {
+        let dir = tempfile::tempdir().unwrap();
+        let january = kernel_on(&db, dir.path(), &[], Clock::Fixed(date!(2026 - 01 - 05))).await;
+        let doctor = member(PEI, "team-anguo-1");
+        let contract = january.sign(&doctor, sign("res-pei-004", "team-anguo-1", &["PEI-GW", "PEI-MB"])).await.unwrap();
+
+        // 5 January to 31 December is 361 days: four glucose tests, the first due by day 91.
+        let schedule = january.contract_schedule(&doctor, &contract.id, None).await.unwrap();
+        let item = |s: &qianyue::kernel::ContractSchedule, code: &str| {
+            s.items.iter().find(|i| i.item_code == code).cloned().unwrap()
+        };
+        let glucose = item(&schedule, "fasting-glucose");
+        assert_eq!((glucose.owed, glucose.delivered, glucose.next_due), (4, 0, Some(date!(2026 - 04 - 05))));
+
+        // Only the resident's own team records: another team, an inspector and the region may not.
+        let first = glucose_test(date!(2026 - 01 - 05), 75);
+        for outsider in [member(PEI, "team-anguo-2"), person(Role::Inspector, None), common::regional_admin()] {
+            let refused = january.record_service(&outsider, &contract.id, first.clone()).await;
+            assert!(matches!(refused, Err(KernelError::Denied(_))), "{outsider:?}: {refused:?}");
+        }
+        let village_doctor = person(Role::VillageDoctor, Some("team-anguo-1"));
+        let recorded = january.record_service(&village_doctor, &contract.id, first).await.unwrap();
+        assert_eq!(recorded.record.recorded_by, "VillageDoctor");
+        assert!(recorded.referral_suggestions.is_empty(), "one unsatisfactory result is not enough");
+        let tomorrow = glucose_test(date!(2026 - 01 - 06), 70);
+        let early = january.record_service(&doctor, &contract.id, tomorrow).await;
+        assert!(matches!(early, Err(KernelError::Fulfilment(_))), "a delivery cannot be in the future: {early:?}");
+
+        // April: the follow-ups and health education are five days late, and a
+        // second unsatisfactory glucose result raises a referral suggestion.
+        let april = kernel_on(&db, dir.path(), &[], Clock::Fixed(date!(2026 - 04 - 10))).await;
+        let work = april.work_list(&doctor, "team-anguo-1", None, 14).await.unwrap();
+        assert!(work.referral_suggestions.is_empty());
+        let late: Vec<_> = work.due.iter().filter(|w| w.resident_id == "res-pei-004").collect();
+        assert!(late.iter().all(|w| w.days_overdue == 5 && w.due_on == date!(2026 - 04 - 05)), "{late:#?}");
+        let late_items: Vec<&str> = late.iter().map(|w| w.item_code.as_str()).collect();
+        assert_eq!(late_items, ["health-education", "blood-pressure", "follow-up"], "by package, then item");
+
+        let second =
+            april.record_service(&doctor, &contract.id, glucose_test(date!(2026 - 04 - 10), 78)).await.unwrap();
+        let reasons: Vec<Trigger> = second.referral_suggestions.iter().map(|s| s.reason).collect();
+        assert_eq!(reasons, [Trigger::GlucoseUncontrolled]);
+        let work = april.work_list(&doctor, "team-anguo-1", None, 14).await.unwrap();
+        assert_eq!(work.referral_suggestions.len(), 1);
+        assert_eq!(work.referral_suggestions[0].record_id, second.record.id);
+        let village_view = april.work_list(&village_doctor, "team-anguo-1", None, 14).await.unwrap();
+        assert_eq!(village_view.due, work.due, "the team's village doctor sees the same list");
+        let other_team = april.work_list(&member(PEI, "team-anguo-2"), "team-anguo-1", None, 14).await;
+        assert!(matches!(other_team, Err(KernelError::Denied(_))));
+
+        // A correction is a new record naming the one it replaces; a record is corrected once.
+        let fix =
+            NewServiceRecord { corrects: Some(second.record.id.clone()), ..glucose_test(date!(2026 - 04 - 10), 61) };
+        let fixed = april.record_service(&doctor, &contract.id, fix.clone()).await.unwrap();
+        assert!(fixed.referral_suggestions.is_empty());
+        let again = april.record_service(&doctor, &contract.id, fix).await;
+        assert!(matches!(again, Err(KernelError::Fulfilment(_))), "{again:?}");
+        let schedule = april.contract_schedule(&doctor, &contract.id, None).await.unwrap();
+        assert_eq!(item(&schedule, "fasting-glucose").delivered, 2, "the correction replaces, it does not add");
+        assert_eq!(schedule.records.len(), 3, "every record is kept, the corrected one too");
+
+        // Two clerks correcting the same record at once: one wins.
+        let target =
+            april.record_service(&doctor, &contract.id, glucose_test(date!(2026 - 04 - 09), 60)).await.unwrap();
+        let racing =
+            NewServiceRecord { corrects: Some(target.record.id.clone()), ..glucose_test(date!(2026 - 04 - 09), 66) };
+        let (a, b) = tokio::join!(
+            april.record_service(&doctor, &contract.id, racing.clone()),
+            april.record_service(&village_doctor, &contract.id, racing)
+        );
+        assert_eq!(usize::from(a.is_ok()) + usize::from(b.is_ok()), 1, "{a:?} {b:?}");
+        let loser = if a.is_ok() { b } else { a };
+        assert!(matches!(loser, Err(KernelError::CorrectedMeanwhile(_) | KernelError::Fulfilment(_))), "{loser:?}");
+
+        // The table itself refuses to change a record.
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&db.store_url(dir.path())).await.unwrap();
+        let update = sqlx::query("UPDATE service_records SET place = 'elsewhere'").execute(&pool).await;
+        assert!(update.unwrap_err().to_string().contains("append-only"), "{}", db.name);
+        let delete = sqlx::query("DELETE FROM service_records").execute(&pool).await;
+        assert!(delete.is_err(), "{}", db.name);
+    }
+}
+
+#[tokio::test]
+async fn records_and_work_lists_over_http_and_the_cli() {
+    let database = databases().await.remove(0);
+    let data = tempfile::tempdir().unwrap();
+    let server = Server::start(data.path(), &database, &["--demo"]);
+    let doctor = server.token(&["--role", "team_member", "--county", "320322", "--team", "team-anguo-1"]);
+    let other = server.token(&["--role", "team_member", "--county", "320322", "--team", "team-anguo-2"]);
+    let url = |path: &str| format!("{}{path}", server.base);
+    let signing = json!({ "resident_id": "res-pei-006", "team_id": "team-anguo-1", "packages": ["PEI-GW", "PEI-NZ"] });
+    let contract = request("POST", &url("/v1/contracts"), Some(&doctor), Some(signing)).await;
+    let id = contract.ok(201)["id"].as_str().unwrap().to_owned();
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+
+    let visit = json!({
+        "package_code": "PEI-NZ", "item_code": "home-follow-up", "delivered_on": today,
+        "place": "居民家中", "mode": "home_visit",
+        "measurements": { "systolic": 185, "diastolic": 100, "heart_rate": 80 }
+    });
+    let services = url(&format!("/v1/contracts/{id}/services"));
+    request("POST", &services, Some(&other), Some(visit.clone())).await.problem(403);
+    let recorded = request("POST", &services, Some(&doctor), Some(visit.clone())).await;
+    let recorded = recorded.ok(201);
+    assert_eq!(recorded["record"]["mode"], "home_visit");
+    assert_eq!(recorded["referral_suggestions"][0]["reason"], "blood_pressure_uncontrolled");
+    let mut wrong = visit.clone();
+    wrong["item_code"] = json!("dancing");
+    assert!(request("POST", &services, Some(&doctor), Some(wrong)).await.problem(422).contains("dancing"));
+    wrong = visit;
+    wrong["measurements"]["systolic"] = json!(999);
+    assert!(request("POST", &services, Some(&doctor), Some(wrong)).await.problem(422).contains("999"));
+
+    let schedule = request("GET", &url(&format!("/v1/contracts/{id}/schedule")), Some(&doctor), None).await;
+    let items = schedule.ok(200)["items"].as_array().unwrap().clone();
+    let visits = items.iter().find(|i| i["item_code"] == "home-follow-up").unwrap();
+    assert_eq!(visits["delivered"], 1);
+
+    let list = request("GET", &url("/v1/teams/team-anguo-1/work-list?horizon_days=400"), Some(&doctor), None).await;
+    let list = list.ok(200);
+    assert_eq!(list["referral_suggestions"].as_array().unwrap().len(), 1);
+    assert!(!list["due"].as_array().unwrap().is_empty(), "{list:#}");
+    request("GET", &url("/v1/teams/team-anguo-1/work-list"), Some(&other), None).await.problem(403);
+
+    let report = qianyue()
+        .args(["worklist", "--team", "team-anguo-1", "--horizon-days", "400", "--data-dir"])
+        .arg(data.path())
+        .output()
+        .unwrap();
+    assert!(report.status.success(), "{}", String::from_utf8_lossy(&report.stderr));
+    let report = String::from_utf8(report.stdout).unwrap();
+    assert!(report.starts_with("Work list of team-anguo-1"), "{report}");
+    assert!(report.contains("Referral suggestions: 1") && report.contains("res-pei-006"), "{report}");
+}
