@@ -27,7 +27,11 @@ pub fn run(args: WorkListArgs) -> anyhow::Result<()> {
     let WorkListArgs { team, as_of, horizon_days, json, kernel } = args;
     super::with_kernel(kernel, async move |k| {
         let list = k.work_list(&crate::operator(), &team, as_of, horizon_days).await?;
-        if json { super::print_json(&list) } else { Ok(print!("{}", report(&list, horizon_days))) }
+        if json {
+            return super::print_json(&list);
+        }
+        print!("{}", report(&list, horizon_days));
+        Ok(())
     })
 }
 
