@@ -10,9 +10,11 @@ mod common;
 use common::{Server, databases, kernel_on, member, qianyue, request, sign};
 use qianyue::KernelError;
 use qianyue::authz::{Principal, Role};
+use qianyue::claims::{NewClaim, StoredClaim};
 use qianyue::demo::PEI;
 use qianyue::fulfilment::{Measurements, NewServiceRecord, ServiceMode, Trigger};
 use qianyue::kernel::Clock;
+use qianyue::plugins::{CareKind, CareLevel, ShareKind};
 use serde_json::json;
 use time::Date;
 use time::macros::date;
@@ -170,4 +172,80 @@ async fn records_and_work_lists_over_http_and_the_cli() {
     let report = String::from_utf8(report.stdout).unwrap();
     assert!(report.starts_with("Work list of team-anguo-1"), "{report}");
     assert!(report.contains("Referral suggestions: 1") && report.contains("res-pei-006"), "{report}");
+}
+
+fn episode(resident: &str, kind: CareKind, amount: i64) -> NewClaim {
+    NewClaim {
+        resident_id: resident.into(),
+        institution_id: "pei-anguo".into(),
+        kind,
+        level: CareLevel::TownshipCentre,
+        referred: false,
+        on: date!(2026 - 03 - 01),
+        amount,
+    }
+}
+
+fn paid(claim: &StoredClaim, kind: ShareKind) -> i64 {
+    claim.shares.iter().filter(|s| s.kind == kind).map(|s| s.amount).sum()
+}
+
+/// Pei's insurance rules (plugins/pei-county/config.json) at a township
+/// centre: inpatient deductible 200 yuan, 85% reimbursed; outpatient and
+/// rehabilitation no deductible, 50%; a stroke-rehab signer gets 10% of the
+/// balance from the health centre.
+#[tokio::test]
+async fn claims_are_adjudicated_by_the_countys_plugin_across_the_insurance_year() {
+    for db in databases().await {
+        let dir = tempfile::tempdir().unwrap();
+        let k = kernel_on(&db, dir.path(), &[], Clock::Fixed(date!(2026 - 03 - 01))).await;
+        let doctor = member(PEI, "team-anguo-1");
+        let contract = k.sign(&doctor, sign("res-pei-006", "team-anguo-1", &["PEI-GW", "PEI-NZ"])).await.unwrap();
+        let officer = person(Role::InsuranceOfficer, None);
+
+        // 1,000 yuan inpatient: deductible 20,000 fen; (100,000 − 20,000) × 85% = 68,000; the rest 12,000.
+        let stay = k.submit_claim(&officer, episode("res-pei-006", CareKind::Inpatient, 100_000)).await.unwrap();
+        assert_eq!((stay.contract_id.as_str(), stay.sequence), (contract.id.as_str(), 1));
+        assert_eq!(paid(&stay, ShareKind::Deductible), 20_000);
+        assert_eq!(paid(&stay, ShareKind::Reimbursement), 68_000);
+        assert_eq!(paid(&stay, ShareKind::CoPayment), 12_000);
+        assert_eq!(stay.shares.iter().map(|s| s.amount).sum::<i64>(), 100_000);
+        assert!(stay.shares.iter().all(|s| !s.reason.is_empty()), "every share says why");
+        assert_eq!(stay.plugin_hash, contract.plugin_hash, "the hash of the version that adjudicated");
+
+        // The second stay of the year: the deductible is paid already; 50,000 × 85% = 42,500.
+        let again = k.submit_claim(&doctor, episode("res-pei-006", CareKind::Inpatient, 50_000)).await.unwrap();
+        assert_eq!((again.sequence, paid(&again, ShareKind::Deductible)), (2, 0));
+        assert_eq!(paid(&again, ShareKind::Reimbursement), 42_500);
+
+        // Rehabilitation: 10,000 × 50% = 5,000 reimbursed; the health centre
+        // tops up 10% of the 5,000 balance; the resident pays 4,500.
+        let rehab = k.submit_claim(&doctor, episode("res-pei-006", CareKind::Rehabilitation, 10_000)).await.unwrap();
+        assert_eq!(paid(&rehab, ShareKind::Reimbursement), 5_000);
+        assert_eq!(paid(&rehab, ShareKind::TopUp), 500);
+        assert_eq!(paid(&rehab, ShareKind::CoPayment), 4_500);
+
+        let stored = k.claims_of_resident(&officer, "res-pei-006").await.unwrap();
+        assert_eq!(stored, [stay, again, rehab], "stored exactly as adjudicated, in sequence");
+
+        // Only signed residents, and only by their team or the insurance office.
+        let unsigned = k.submit_claim(&officer, episode("res-pei-005", CareKind::Outpatient, 1_000)).await;
+        assert!(matches!(unsigned, Err(KernelError::Claim(_))), "{unsigned:?}");
+        let other_team =
+            k.submit_claim(&member(PEI, "team-anguo-2"), episode("res-pei-006", CareKind::Outpatient, 1_000)).await;
+        assert!(matches!(other_team, Err(KernelError::Denied(_))), "{other_team:?}");
+
+        // Two stays submitted at once: each is adjudicated against the other's
+        // year-to-date, so the deductible is paid once.
+        k.sign(&doctor, sign("res-pei-001", "team-anguo-1", &["PEI-GW"])).await.unwrap();
+        let (a, b) = tokio::join!(
+            k.submit_claim(&officer, episode("res-pei-001", CareKind::Inpatient, 100_000)),
+            k.submit_claim(&doctor, episode("res-pei-001", CareKind::Inpatient, 100_000))
+        );
+        let (a, b) = (a.unwrap(), b.unwrap());
+        let mut sequences = [a.sequence, b.sequence];
+        sequences.sort_unstable();
+        assert_eq!(sequences, [1, 2]);
+        assert_eq!(paid(&a, ShareKind::Deductible) + paid(&b, ShareKind::Deductible), 20_000, "{}", db.name);
+    }
 }

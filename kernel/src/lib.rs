@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod authz;
+pub mod claims;
 pub mod contracts;
 pub mod demo;
 pub mod fulfilment;

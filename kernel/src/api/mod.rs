@@ -5,6 +5,7 @@
 //! happens inside the kernel's operations, never here alone.
 
 mod audit;
+mod claims;
 mod contracts;
 mod error;
 mod extract;
@@ -65,6 +66,7 @@ pub fn router(kernel: Arc<Kernel>) -> axum::Router {
         .merge(residents::routes())
         .merge(contracts::routes())
         .merge(fulfilment::routes())
+        .merge(claims::routes())
         .merge(plugins::routes())
         .merge(policies::routes())
         .merge(audit::routes())

@@ -151,6 +151,8 @@ actions! {
     RecordService,
     ReadSchedule,
     ReadWorkList,
+    SubmitClaim,
+    ReadClaims,
     ListPlugins,
     ReadPluginLimits,
     ReproducePrice,

@@ -7,6 +7,7 @@
 //! HTTP: errors are typed here and mapped to status codes in `api`.
 
 mod audit;
+mod claims;
 mod fulfilment;
 mod import;
 mod plugins;
@@ -25,6 +26,7 @@ use thiserror::Error;
 use time::{Date, OffsetDateTime, UtcOffset};
 
 use crate::authz::{Action, Denied, Policies, Principal, Resource};
+use crate::claims::ClaimError;
 use crate::contracts::{
     self, Contract, ContractEvent, ContractLine, ContractStatus, GroupContract, LifecycleError, Period, SignError,
 };
@@ -78,6 +80,11 @@ pub enum KernelError {
     Withheld { county: String, fact: &'static str },
     #[error(transparent)]
     Fulfilment(#[from] FulfilmentError),
+    #[error(transparent)]
+    Claim(#[from] ClaimError),
+    /// The same thing was tried at once too often; trying again will do.
+    #[error("{0}")]
+    Busy(String),
     #[error("record `{0}` was corrected by someone else just now: reload and correct that correction")]
     CorrectedMeanwhile(String),
     #[error(transparent)]

@@ -10,6 +10,7 @@
 //! not checks in code. Nothing here decides who may do what.
 
 mod audit;
+mod claims;
 mod contracts;
 mod events;
 mod fulfilment;
@@ -22,6 +23,7 @@ mod renewal;
 mod residents;
 mod synthetic;
 
+pub use claims::ClaimWriteError;
 pub use contracts::ContractWriteError;
 pub use events::Event;
 pub use fulfilment::RecordWriteError;

@@ -1,0 +1,110 @@
+//! Claims: an institution submits a signed resident's episode of care, the
+//! county's insurance plugin (the version in force on the day of care)
+//! divides it among its payers, and the kernel stores every share with its
+//! reason and the plugin's hash.
+
+use super::{Kernel, KernelError, not_found, resident_resource};
+use crate::authz::{Action, Principal};
+use crate::claims::{self, NewClaim, StoredClaim};
+use crate::plugins::{Claim, PluginError, Refusal, ResidentFacts};
+use crate::store::ClaimWriteError;
+
+/// How often a claim is adjudicated again after another claim of the same
+/// resident's year was stored first.
+const RETRIES: usize = 3;
+
+impl Kernel {
+    /// Adjudicates and stores a claim. The resident's year-to-date is that of
+    /// their claims stored before it; if another claim of theirs is stored
+    /// meanwhile, this one is adjudicated again against the new total.
+    pub async fn submit_claim(&self, who: &Principal, new: NewClaim) -> Result<StoredClaim, KernelError> {
+        let resident = self.store.resident(&new.resident_id).await?;
+        let resident = resident.ok_or_else(|| not_found("resident", &new.resident_id))?;
+        let period = crate::contracts::Period::containing(new.on);
+        let team = self.store.active_team_of(&resident.id, period).await?;
+        self.authz.decide(who, Action::SubmitClaim, &resident_resource(&resident, team.as_deref()))?;
+        claims::check(&new, self.clock.today())?;
+        let contracts = self.store.contracts_of_resident(&resident.id).await?;
+        let contract = claims::covering(&contracts, &resident.id, new.on)?;
+        let plugin = self.plugins.for_county(&resident.county_code, new.on)?;
+        self.check_disclosure(&resident.county_code)?;
+        for _ in 0..RETRIES {
+            let earlier = self.store.claims_of_resident_in_year(&resident.id, new.on.year()).await?;
+            let request = Claim {
+                resident: ResidentFacts {
+                    age: resident.age_on(new.on),
+                    sex: resident.sex(),
+                    tags: resident.tags_on(new.on),
+                },
+                signed_packages: contract.lines.iter().map(|l| l.package_code.clone()).collect(),
+                kind: new.kind,
+                level: new.level,
+                referred: new.referred,
+                on: new.on,
+                amount: new.amount,
+                year_to_date: claims::year_to_date(&earlier),
+            };
+            let answer = plugin.adjudicate_batch(std::slice::from_ref(&request))?.pop();
+            let adjudication = match answer {
+                Some(Ok(adjudication)) => adjudication,
+                Some(Err(refusal)) => return Err(refused(&resident.county_code, refusal)),
+                None => return Err(KernelError::Invalid("the plugin gave no adjudication".into())),
+            };
+            let stored = StoredClaim {
+                id: uuid::Uuid::now_v7().to_string(),
+                resident_id: resident.id.clone(),
+                contract_id: contract.id.clone(),
+                team_id: contract.team_id.clone(),
+                county_code: resident.county_code.clone(),
+                institution_id: new.institution_id.trim().to_owned(),
+                kind: new.kind,
+                level: new.level,
+                referred: new.referred,
+                on: new.on,
+                amount: new.amount,
+                sequence: u32::try_from(earlier.len() + 1).unwrap_or(u32::MAX),
+                shares: adjudication.shares,
+                plugin_hash: plugin.hash.clone(),
+                plugin_version: plugin.info.version.clone(),
+                submitted_by: who.subject.clone(),
+                submitted_at: super::fulfilment::now(),
+            };
+            match self.store.insert_claim(&stored).await {
+                Ok(()) => return Ok(stored),
+                Err(ClaimWriteError::SequenceTaken) => continue,
+                Err(ClaimWriteError::Store(e)) => return Err(e.into()),
+            }
+        }
+        Err(KernelError::Busy(format!("claims of resident `{}` kept arriving at once; submit again", resident.id)))
+    }
+
+    /// A resident's adjudicated claims, newest year first.
+    pub async fn claims_of_resident(
+        &self,
+        who: &Principal,
+        resident_id: &str,
+    ) -> Result<Vec<StoredClaim>, KernelError> {
+        let resident = self.store.resident(resident_id).await?.ok_or_else(|| not_found("resident", resident_id))?;
+        self.authz.decide(who, Action::ReadClaims, &resident_resource(&resident, None))?;
+        Ok(self.store.claims_of_resident(resident_id).await?)
+    }
+}
+
+/// A plugin's refusal of a claim: the claim does not fit its rules (a
+/// business answer), unless the kernel built it wrong.
+fn refused(county: &str, refusal: Refusal) -> KernelError {
+    match refusal {
+        Refusal::NotEligible(reason) => {
+            KernelError::Invalid(format!("the county's insurance rules refuse the claim: {reason}"))
+        }
+        Refusal::InvalidRequest(reason) => {
+            KernelError::Invalid(format!("the county's insurance rules refuse the claim: {reason}"))
+        }
+        Refusal::UnknownPackage(code) => PluginError::WrongAnswer {
+            county: county.to_owned(),
+            call: "adjudicate",
+            reason: format!("it does not know package `{code}`, which the resident signed"),
+        }
+        .into(),
+    }
+}
