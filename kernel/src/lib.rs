@@ -5,6 +5,7 @@
 //! See ARCHITECTURE.md at the repository root for the map of these modules.
 
 pub mod api;
+pub mod assessment;
 pub mod authz;
 pub mod claims;
 pub mod contracts;
