@@ -172,6 +172,34 @@ async fn records_and_work_lists_over_http_and_the_cli() {
     let report = String::from_utf8(report.stdout).unwrap();
     assert!(report.starts_with("Work list of team-anguo-1"), "{report}");
     assert!(report.contains("Referral suggestions: 1") && report.contains("res-pei-006"), "{report}");
+
+    // Satisfaction, assessment and settlement over HTTP.
+    let inspector = server.token(&["--role", "inspector", "--county", "320322"]);
+    let call = json!({ "checked_on": today, "method": "phone_spot_check", "reached": true, "satisfied": true });
+    let satisfaction = url(&format!("/v1/contracts/{id}/satisfaction"));
+    request("POST", &satisfaction, Some(&inspector), Some(call.clone())).await.ok(201);
+    request("POST", &satisfaction, Some(&doctor), Some(call)).await.problem(403);
+    let assessed = request("GET", &url("/v1/assessment?team=team-anguo-1&residents=true"), Some(&doctor), None).await;
+    let assessed = assessed.ok(200);
+    assert_eq!(assessed["satisfaction"]["permille"], 1000);
+    assert_eq!(assessed["satisfaction"]["residents"]["counted"], json!(["res-pei-006"]));
+    request("GET", &url("/v1/assessment?team=team-anguo-1&county=320322"), Some(&doctor), None).await.problem(400);
+
+    let finance = server.token(&["--role", "finance", "--county", "320322"]);
+    let settlements = url("/v1/counties/320322/settlements/2025");
+    let first = request("POST", &settlements, Some(&finance), None).await;
+    assert_eq!(first.ok(201)["stored_before"], false);
+    assert_eq!(request("POST", &settlements, Some(&finance), None).await.ok(200)["stored_before"], true);
+    request("POST", &settlements, Some(&doctor), None).await.problem(403);
+    let xlsx =
+        reqwest::Client::new().get(format!("{settlements}?format=xlsx")).bearer_auth(&finance).send().await.unwrap();
+    assert_eq!(xlsx.status(), 200);
+    assert!(xlsx.headers()["content-type"].to_str().unwrap().contains("spreadsheetml"));
+    let bytes = xlsx.bytes().await.unwrap().to_vec();
+    let mut workbook: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    use calamine::Reader;
+    assert!(workbook.worksheet_range("320322 2025").is_ok());
+    request("GET", &format!("{settlements}?format=pdf"), Some(&finance), None).await.problem(400);
 }
 
 fn episode(resident: &str, kind: CareKind, amount: i64) -> NewClaim {

@@ -15,9 +15,13 @@ pub mod kernel;
 pub mod org;
 pub mod plugins;
 pub mod residents;
+pub mod settlement;
 pub mod store;
 pub mod synthetic;
 pub mod tokens;
+
+#[cfg(test)]
+mod testing;
 
 pub use kernel::{Kernel, KernelError};
 

@@ -58,6 +58,11 @@ enum Command {
     /// A team's work list (工作清单): referral suggestions, then due and
     /// overdue deliveries, most overdue first.
     Worklist(cli::worklist::WorkListArgs),
+    /// Settle a county's teams for an ended period (结算) through its
+    /// incentive plugin; stored once, checked on every later run.
+    Settle(cli::settle::SettleArgs),
+    /// A county's, township's or team's assessment figures (考核).
+    Assess(cli::settle::AssessArgs),
 }
 
 /// Where the kernel's data is and which rules apply: shared by every command
@@ -194,6 +199,8 @@ fn main() -> ExitCode {
         Command::Policy(command) => cli::policy::run(command),
         Command::Audit(command) => cli::audit::run(command),
         Command::Worklist(args) => cli::worklist::run(args),
+        Command::Settle(args) => cli::settle::settle(args),
+        Command::Assess(args) => cli::settle::assess(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

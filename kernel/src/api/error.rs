@@ -70,6 +70,8 @@ impl From<KernelError> for ApiError {
         match error {
             // 403: the policies said no.
             KernelError::Denied(_) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", detail),
+            KernelError::Check(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "check-rule", detail),
+            KernelError::SettlementChanged { .. } => ApiError::new(StatusCode::CONFLICT, "settlement-changed", detail),
             KernelError::Claim(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "claim-rule", detail),
             KernelError::Busy(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", detail),
             KernelError::Fulfilment(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "fulfilment-rule", detail),

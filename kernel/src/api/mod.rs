@@ -4,6 +4,7 @@
 //! operation, shape the answer. Only this module knows HTTP; authorization
 //! happens inside the kernel's operations, never here alone.
 
+mod assessment;
 mod audit;
 mod claims;
 mod contracts;
@@ -67,6 +68,7 @@ pub fn router(kernel: Arc<Kernel>) -> axum::Router {
         .merge(contracts::routes())
         .merge(fulfilment::routes())
         .merge(claims::routes())
+        .merge(assessment::routes())
         .merge(plugins::routes())
         .merge(policies::routes())
         .merge(audit::routes())

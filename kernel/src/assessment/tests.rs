@@ -5,10 +5,10 @@
 use time::macros::date;
 
 use super::*;
-use crate::contracts::{ContractLine, Period};
-use crate::fulfilment::{Measurements, ServiceMode};
-use crate::plugins::{Item, PackageKind, Quote, Share};
+use crate::fulfilment::Measurements;
+use crate::plugins::Share;
 use crate::residents::{CitizenId, RecordedTags, TagRecord};
+use crate::testing::package;
 
 const AS_OF: Date = date!(2025 - 07 - 10);
 
@@ -19,78 +19,12 @@ fn resident(id: &str, born: &str, tags: &[Tag]) -> Resident {
     Resident::register(id.into(), "320322".into(), "居民", citizen_id.expose(), tags).unwrap()
 }
 
-fn package(code: &str, items: &[(&str, u32)]) -> Package {
-    Package {
-        code: code.into(),
-        name: code.into(),
-        kind: PackageKind::Basic,
-        target_groups: Default::default(),
-        bundled_with: None,
-        items: items
-            .iter()
-            .map(|(c, n)| Item { code: (*c).into(), name: (*c).into(), times_per_year: *n, price_cap: None })
-            .collect(),
-        list_price: 0,
-    }
-}
-
 fn contract(id: &str, resident: &str, team: &str, package: &Package) -> (Contract, Vec<Package>) {
-    let line = ContractLine {
-        package_code: package.code.clone(),
-        package_name: package.code.clone(),
-        kind: PackageKind::Basic,
-        list_price: 0,
-        quote: Quote {
-            discount: 0,
-            adjustments: Vec::new(),
-            public_health_fund: 0,
-            insurance_fund: 0,
-            self_pay: 0,
-            rule: String::new(),
-        },
-        priced_age: 50,
-        priced_tags: Default::default(),
-    };
-    let contract = Contract {
-        id: id.into(),
-        resident_id: resident.into(),
-        household_id: None,
-        team_id: team.into(),
-        institution_id: "inst".into(),
-        county_code: "320322".into(),
-        period: Period { year: 2025 },
-        status: ContractStatus::Active,
-        ended_on: None,
-        end_reason: None,
-        renewal_objected: false,
-        renewed_from: None,
-        group_id: None,
-        signed_on: date!(2025 - 01 - 01),
-        signed_by: "doctor".into(),
-        plugin_hash: "h".into(),
-        plugin_version: "1".into(),
-        lines: vec![line],
-    };
-    (contract, vec![package.clone()])
+    (crate::testing::contract(id, resident, team, date!(2025 - 01 - 01), &[package]), vec![package.clone()])
 }
 
 fn record(contract: &str, resident: &str, item: &str, on: Date, m: Measurements) -> ServiceRecord {
-    ServiceRecord {
-        id: format!("{contract}-{item}-{on}"),
-        contract_id: contract.into(),
-        resident_id: resident.into(),
-        team_id: "t1".into(),
-        county_code: "320322".into(),
-        package_code: "MB".into(),
-        item_code: item.into(),
-        delivered_on: on,
-        place: "卫生院".into(),
-        mode: ServiceMode::Individual,
-        measurements: m,
-        corrects: None,
-        recorded_by: "doctor".into(),
-        recorded_at: format!("{on}T09:00:00Z"),
-    }
+    crate::testing::record(&format!("{contract}-{item}-{on}"), (contract, resident), ("MB", item), on, m)
 }
 
 fn pressure(s: u16, d: u16) -> Measurements {

@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod plugin;
 pub mod policy;
+pub mod settle;
 pub mod worklist;
 
 use qianyue::authz::{Principal, Role};

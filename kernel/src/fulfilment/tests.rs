@@ -1,93 +1,24 @@
 use time::macros::date;
 
 use super::*;
-use crate::contracts::{ContractLine, ContractStatus, Period};
-use crate::plugins::{Item, PackageKind, Quote};
-
-fn package(code: &str, items: &[(&str, u32)]) -> Package {
-    Package {
-        code: code.into(),
-        name: code.into(),
-        kind: PackageKind::Personalised,
-        target_groups: Default::default(),
-        bundled_with: None,
-        items: items
-            .iter()
-            .map(|(code, times)| Item {
-                code: (*code).into(),
-                name: format!("{code} name"),
-                times_per_year: *times,
-                price_cap: None,
-            })
-            .collect(),
-        list_price: 0,
-    }
-}
+use crate::contracts::ContractStatus;
+use crate::testing::package;
 
 fn diabetes_packages() -> Vec<Package> {
     vec![package("GW", &[("health-assessment", 1)]), package("MB", &[("fasting-glucose", 4), ("follow-up", 4)])]
 }
 
-fn line(code: &str) -> ContractLine {
-    ContractLine {
-        package_code: code.into(),
-        package_name: code.into(),
-        kind: PackageKind::Personalised,
-        list_price: 0,
-        quote: Quote {
-            discount: 0,
-            adjustments: Vec::new(),
-            public_health_fund: 0,
-            insurance_fund: 0,
-            self_pay: 0,
-            rule: String::new(),
-        },
-        priced_age: 60,
-        priced_tags: Default::default(),
-    }
-}
-
 /// A 2025 contract signed on `signed_on`, with the diabetes packages.
 fn contract(signed_on: Date) -> Contract {
-    Contract {
-        id: "c1".into(),
-        resident_id: "r1".into(),
-        household_id: None,
-        team_id: "t1".into(),
-        institution_id: "i1".into(),
-        county_code: "320322".into(),
-        period: Period { year: 2025 },
-        status: ContractStatus::Active,
-        ended_on: None,
-        end_reason: None,
-        renewal_objected: false,
-        renewed_from: None,
-        group_id: None,
-        signed_on,
-        signed_by: "doctor".into(),
-        plugin_hash: "h".into(),
-        plugin_version: "1".into(),
-        lines: vec![line("GW"), line("MB")],
-    }
+    let [gw, mb] = [&diabetes_packages()[0].clone(), &diabetes_packages()[1].clone()];
+    let mut c = crate::testing::contract("c1", "r1", "t1", signed_on, &[gw, mb]);
+    c.period = crate::contracts::Period { year: 2025 };
+    c
 }
 
 fn record(id: &str, item: &str, on: Date, m: Measurements) -> ServiceRecord {
-    ServiceRecord {
-        id: id.into(),
-        contract_id: "c1".into(),
-        resident_id: "r1".into(),
-        team_id: "t1".into(),
-        county_code: "320322".into(),
-        package_code: if item == "health-assessment" { "GW" } else { "MB" }.into(),
-        item_code: item.into(),
-        delivered_on: on,
-        place: "卫生院".into(),
-        mode: ServiceMode::Individual,
-        measurements: m,
-        corrects: None,
-        recorded_by: "doctor".into(),
-        recorded_at: format!("{on}T09:00:00Z"),
-    }
+    let package = if item == "health-assessment" { "GW" } else { "MB" };
+    crate::testing::record(id, ("c1", "r1"), (package, item), on, m)
 }
 
 fn new(item: &str, on: Date) -> NewServiceRecord {

@@ -6,6 +6,7 @@
 //! goes through it, so nothing is allowed by code alone. It knows nothing of
 //! HTTP: errors are typed here and mapped to status codes in `api`.
 
+mod assessment;
 mod audit;
 mod claims;
 mod fulfilment;
@@ -82,6 +83,12 @@ pub enum KernelError {
     Fulfilment(#[from] FulfilmentError),
     #[error(transparent)]
     Claim(#[from] ClaimError),
+    #[error(transparent)]
+    Check(#[from] crate::assessment::CheckError),
+    #[error(
+        "the settlement of {county} for {period} is stored and what it was computed from has changed since: settlements are immutable"
+    )]
+    SettlementChanged { county: String, period: i32 },
     /// The same thing was tried at once too often; trying again will do.
     #[error("{0}")]
     Busy(String),

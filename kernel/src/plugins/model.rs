@@ -222,13 +222,13 @@ pub struct Adjudication {
     pub shares: Vec<Share>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PackageSignings {
     pub package_code: String,
     pub signings: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ItemDelivery {
     pub package_code: String,
     pub item_code: String,
@@ -237,7 +237,7 @@ pub struct ItemDelivery {
 }
 
 /// A team's period as the kernel recorded it, for its settlement (结算).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct TeamActivity {
     pub period: u16,
     pub residents_signed: u32,

@@ -85,6 +85,11 @@ impl Store {
         self.claims_where("resident_id = $1 AND care_year = CAST($2 AS INTEGER)", &[resident, &year.to_string()]).await
     }
 
+    /// A county's claims of an insurance (calendar) year.
+    pub async fn claims_of_county(&self, county: &str, year: i32) -> Result<Vec<StoredClaim>, StoreError> {
+        self.claims_where("county_code = $1 AND care_year = CAST($2 AS INTEGER)", &[county, &year.to_string()]).await
+    }
+
     /// A resident's claims, newest year first, each year in sequence.
     pub async fn claims_of_resident(&self, resident: &str) -> Result<Vec<StoredClaim>, StoreError> {
         let mut claims = self.claims_where("resident_id = $1", &[resident]).await?;

@@ -169,10 +169,23 @@ impl Store {
 
     /// A team's active contracts in a period, by resident.
     pub async fn active_contracts_of_team(&self, team_id: &str, period: Period) -> Result<Vec<Contract>, StoreError> {
+        let mut contracts = self.contracts_of_period("team_id", team_id, period).await?;
+        contracts.retain(|c| c.status == ContractStatus::Active);
+        Ok(contracts)
+    }
+
+    /// The contracts of a period whose `column` (a team, a county) is
+    /// `value`, whatever their status, by resident.
+    pub(super) async fn contracts_of_period(
+        &self,
+        column: &'static str,
+        value: &str,
+        period: Period,
+    ) -> Result<Vec<Contract>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {CONTRACT_COLUMNS} FROM contracts WHERE team_id = $1 AND period = $2 AND status = 'active' ORDER BY resident_id"
+            "SELECT {CONTRACT_COLUMNS} FROM contracts WHERE {column} = $1 AND period = $2 ORDER BY resident_id, id"
         )))
-        .bind(team_id)
+        .bind(value)
         .bind(period.year)
         .fetch_all(&self.pool)
         .await?;

@@ -106,11 +106,22 @@ impl Store {
         team_id: &str,
         period: Period,
     ) -> Result<Vec<ServiceRecord>, StoreError> {
+        self.service_records_between("team_id", team_id, period).await
+    }
+
+    /// The records delivered within a period whose `column` (a team, a
+    /// county) is `value`, in order.
+    pub(super) async fn service_records_between(
+        &self,
+        column: &'static str,
+        value: &str,
+        period: Period,
+    ) -> Result<Vec<ServiceRecord>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {RECORD_COLUMNS} FROM service_records WHERE team_id = $1 AND delivered_on >= $2 AND delivered_on <= $3 \
+            "SELECT {RECORD_COLUMNS} FROM service_records WHERE {column} = $1 AND delivered_on >= $2 AND delivered_on <= $3 \
              ORDER BY delivered_on, recorded_at, id"
         )))
-        .bind(team_id)
+        .bind(value)
         .bind(date_text(period.start()))
         .bind(date_text(period.end()))
         .fetch_all(&self.pool)

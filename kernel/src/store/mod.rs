@@ -9,6 +9,7 @@
 //! (one active contract per resident and period) are database constraints,
 //! not checks in code. Nothing here decides who may do what.
 
+mod assessment;
 mod audit;
 mod claims;
 mod contracts;
@@ -23,6 +24,7 @@ mod renewal;
 mod residents;
 mod synthetic;
 
+pub use assessment::StoredSettlement;
 pub use claims::ClaimWriteError;
 pub use contracts::ContractWriteError;
 pub use events::Event;
