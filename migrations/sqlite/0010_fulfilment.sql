@@ -29,6 +29,8 @@ CREATE UNIQUE INDEX service_records_corrects ON service_records (corrects);
 CREATE INDEX service_records_contract ON service_records (contract_id, delivered_on);
 CREATE INDEX service_records_resident ON service_records (resident_id, delivered_on);
 CREATE INDEX service_records_team ON service_records (team_id, delivered_on);
+-- A team's contracts of a period: its work list.
+CREATE INDEX contracts_by_team_period ON contracts (team_id, period);
 
 -- 转诊建议: raised by a service record's measurements; open until acted on.
 CREATE TABLE referral_suggestions (

@@ -6,7 +6,8 @@
 //! the packages that priced them), their service records, claims and
 //! satisfaction checks.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -17,7 +18,7 @@ use crate::claims::StoredClaim;
 use crate::contracts::{Contract, ContractStatus};
 use crate::fulfilment::{self, ServiceRecord};
 use crate::plugins::{CareKind, CareLevel, Package};
-use crate::residents::{Resident, Tag};
+use crate::residents::{RecordedTags, Resident, Tag};
 
 /// Who is assessed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -161,11 +162,13 @@ pub struct Assessment {
     /// centre over all their outpatient claims (基层首诊率); the residents
     /// are those whose every outpatient claim was at primary care.
     pub first_contact: Figure,
-    /// Signed hypertensive residents whose latest reading this period is
-    /// under 140/90 mmHg, over those with a reading (血压控制率).
+    /// Signed residents with hypertension recorded by the day whose latest
+    /// reading this period is under 140/90 mmHg, over those with a reading
+    /// (血压控制率).
     pub blood_pressure_control: Figure,
-    /// Signed diabetic residents whose latest fasting glucose this period is
-    /// under 7.0 mmol/L, over those with a result (血糖控制率).
+    /// Signed residents with diabetes recorded by the day whose latest
+    /// fasting glucose this period is under 7.0 mmol/L, over those with a
+    /// result (血糖控制率).
     pub glucose_control: Figure,
     /// Residents reached by a survey or phone spot check who said they were
     /// satisfied, over those reached (满意度); the latest check of each counts.
@@ -175,15 +178,23 @@ pub struct Assessment {
     pub score: u8,
 }
 
+/// A contract with the packages of the plugin version that priced it
+/// (shared by every contract that version priced).
+pub type Priced = (Contract, Arc<[Package]>);
+
 /// What an assessment is computed from.
 pub struct Inputs<'a> {
     pub scope: Scope,
     pub as_of: Date,
     /// The residents of the scope's area, for the signing rates.
-    pub area: &'a [Resident],
-    /// The scope's contracts of the period (any status), with the packages
-    /// of the plugin version that priced each.
-    pub contracts: &'a [(Contract, Vec<Package>)],
+    pub area: &'a [&'a Resident],
+    /// The recorded tags of the signed residents (more may be given), for
+    /// the control rates: who is hypertensive or diabetic on the day.
+    pub recorded: &'a HashMap<String, RecordedTags>,
+    /// The scope's contracts of the period, whatever their status.
+    pub contracts: &'a [&'a Priced],
+    /// Records, claims and checks of the period; those of residents outside
+    /// the scope's contracts are left out.
     pub records: &'a [ServiceRecord],
     pub claims: &'a [StoredClaim],
     pub checks: &'a [SatisfactionCheck],
@@ -202,9 +213,16 @@ fn in_force(c: &Contract, day: Date) -> bool {
         }
 }
 
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Every figure of a scope. Linear in its inputs: records, claims and
+/// checks are grouped by contract or resident first.
 pub fn assess(inputs: &Inputs<'_>) -> Assessment {
     let as_of = inputs.as_of;
     let period = crate::contracts::Period::containing(as_of);
+    let in_scope: HashSet<&str> = inputs.contracts.iter().map(|(c, _)| c.resident_id.as_str()).collect();
     let signed: BTreeMap<&str, &Contract> = inputs
         .contracts
         .iter()
@@ -227,18 +245,17 @@ pub fn assess(inputs: &Inputs<'_>) -> Assessment {
     let poverty_signing = signing(poverty);
 
     // Fulfilment counts deliveries, not residents.
+    let mut by_contract: HashMap<&str, Vec<ServiceRecord>> = HashMap::new();
+    for r in inputs.records.iter().filter(|r| r.delivered_on <= as_of) {
+        by_contract.entry(r.contract_id.as_str()).or_default().push(r.clone());
+    }
     let (mut delivered, mut owed) = (0u32, 0u32);
     let (mut on_track, mut behind) = (BTreeSet::new(), BTreeSet::new());
     for (contract, packages) in inputs.contracts.iter().filter(|(c, _)| c.signed_on <= as_of) {
-        let own: Vec<ServiceRecord> = inputs
-            .records
-            .iter()
-            .filter(|r| r.contract_id == contract.id && r.delivered_on <= as_of)
-            .cloned()
-            .collect();
+        let own = by_contract.get(contract.id.as_str()).map_or(&[][..], Vec::as_slice);
         let mut late = false;
-        for item in fulfilment::schedule(contract, packages, &own, as_of) {
-            let due = u32::try_from(item.due.iter().filter(|d| **d <= as_of).count()).unwrap_or(u32::MAX);
+        for item in fulfilment::schedule(contract, packages, own, as_of) {
+            let due = count(item.due.iter().filter(|d| **d <= as_of).count());
             owed += due;
             delivered += item.delivered.min(due);
             late |= item.delivered < due;
@@ -256,51 +273,50 @@ pub fn assess(inputs: &Inputs<'_>) -> Assessment {
         }),
     };
 
-    let in_scope = |resident: &str| inputs.contracts.iter().any(|(c, _)| c.resident_id == resident);
-    let outpatient: Vec<&StoredClaim> = inputs
-        .claims
-        .iter()
-        .filter(|c| c.kind == CareKind::Outpatient && c.on <= as_of && c.on >= period.start())
-        .filter(|c| in_scope(&c.resident_id))
-        .collect();
     let primary = |c: &StoredClaim| matches!(c.level, CareLevel::VillageClinic | CareLevel::TownshipCentre);
-    let mut first_contact_residents = (BTreeSet::new(), BTreeSet::new());
-    for claim in &outpatient {
-        let all_primary = outpatient.iter().filter(|c| c.resident_id == claim.resident_id).all(|c| primary(c));
-        let bucket = if all_primary { &mut first_contact_residents.0 } else { &mut first_contact_residents.1 };
-        bucket.insert(claim.resident_id.clone());
+    let mut outpatient: BTreeMap<&str, Vec<&StoredClaim>> = BTreeMap::new();
+    for claim in inputs.claims.iter().filter(|c| c.kind == CareKind::Outpatient) {
+        if claim.on <= as_of && claim.on >= period.start() && in_scope.contains(claim.resident_id.as_str()) {
+            outpatient.entry(claim.resident_id.as_str()).or_default().push(claim);
+        }
     }
-    let at_primary = u32::try_from(outpatient.iter().filter(|c| primary(c)).count()).unwrap_or(u32::MAX);
-    let all_outpatient = u32::try_from(outpatient.len()).unwrap_or(u32::MAX);
+    let (mut all_primary, mut not_all_primary) = (BTreeSet::new(), BTreeSet::new());
+    let (mut at_primary, mut all_outpatient) = (0u32, 0u32);
+    for (resident, claims) in &outpatient {
+        let primary_claims = count(claims.iter().filter(|c| primary(c)).count());
+        at_primary += primary_claims;
+        all_outpatient += count(claims.len());
+        let bucket = if primary_claims == count(claims.len()) { &mut all_primary } else { &mut not_all_primary };
+        bucket.insert((*resident).to_owned());
+    }
     let first_contact = Figure {
         numerator: at_primary,
         denominator: all_outpatient,
         permille: permille(at_primary, all_outpatient),
         residents: Some(Drill {
-            counted: first_contact_residents.0.into_iter().collect(),
-            not_counted: first_contact_residents.1.into_iter().collect(),
+            counted: all_primary.into_iter().collect(),
+            not_counted: not_all_primary.into_iter().collect(),
         }),
     };
 
-    let standing = fulfilment::standing(inputs.records);
-    let area_tags: BTreeMap<&str, crate::residents::Tags> =
-        inputs.area.iter().map(|r| (r.id.as_str(), r.tags_on(as_of))).collect();
+    let mut standing_of: HashMap<&str, Vec<&ServiceRecord>> = HashMap::new();
+    for r in fulfilment::standing(inputs.records) {
+        if r.delivered_on >= period.start() && r.delivered_on <= as_of {
+            standing_of.entry(r.resident_id.as_str()).or_default().push(r);
+        }
+    }
     let control = |tag: Tag, measured: fn(&ServiceRecord) -> Option<bool>| {
         let (mut counted, mut not_counted) = (BTreeSet::new(), BTreeSet::new());
-        for (resident, contract) in &signed {
-            // A signed resident living outside the area is known by the
-            // tags their contract was priced with.
-            let tagged = match area_tags.get(resident) {
-                Some(tags) => tags.contains(&tag),
-                None => contract.lines.iter().any(|l| l.priced_tags.contains(&tag)),
-            };
-            if !tagged {
+        for resident in signed.keys() {
+            let recorded = inputs.recorded.get(*resident).and_then(|tags| tags.get(&tag));
+            if recorded.is_none_or(|r| r.recorded_on > as_of) {
                 continue;
             }
-            let latest = standing
-                .iter()
-                .filter(|r| r.resident_id == *resident && r.delivered_on >= period.start() && r.delivered_on <= as_of)
-                .filter_map(|r| measured(r).map(|ok| ((r.delivered_on, r.recorded_at.clone()), ok)))
+            let latest = standing_of
+                .get(resident)
+                .into_iter()
+                .flatten()
+                .filter_map(|r| measured(r).map(|ok| ((r.delivered_on, r.recorded_at.as_str()), ok)))
                 .max_by(|a, b| a.0.cmp(&b.0));
             match latest {
                 Some((_, true)) => counted.insert((*resident).to_owned()),
@@ -317,7 +333,10 @@ pub fn assess(inputs: &Inputs<'_>) -> Assessment {
     let glucose_control = control(Tag::Diabetes, |r| r.measurements.fasting_glucose.map(|g| g < 70));
 
     let mut latest_check: BTreeMap<&str, &SatisfactionCheck> = BTreeMap::new();
-    for check in inputs.checks.iter().filter(|c| c.reached && c.checked_on <= as_of && in_scope(&c.resident_id)) {
+    for check in inputs.checks.iter().filter(|c| c.reached && c.checked_on <= as_of) {
+        if !in_scope.contains(check.resident_id.as_str()) {
+            continue;
+        }
         let newer = latest_check
             .get(check.resident_id.as_str())
             .is_none_or(|seen| (check.checked_on, &check.recorded_at) > (seen.checked_on, &seen.recorded_at));
@@ -340,8 +359,8 @@ pub fn assess(inputs: &Inputs<'_>) -> Assessment {
         0
     } else {
         let sum: u32 = rates.iter().sum();
-        let count = u32::try_from(rates.len()).unwrap_or(1);
-        u8::try_from((sum + count * 5) / (count * 10)).unwrap_or(100)
+        let n = count(rates.len());
+        u8::try_from((sum + n * 5) / (n * 10)).unwrap_or(100)
     };
 
     Assessment {

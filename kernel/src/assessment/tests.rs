@@ -19,8 +19,8 @@ fn resident(id: &str, born: &str, tags: &[Tag]) -> Resident {
     Resident::register(id.into(), "320322".into(), "居民", citizen_id.expose(), tags).unwrap()
 }
 
-fn contract(id: &str, resident: &str, team: &str, package: &Package) -> (Contract, Vec<Package>) {
-    (crate::testing::contract(id, resident, team, date!(2025 - 01 - 01), &[package]), vec![package.clone()])
+fn contract(id: &str, resident: &str, team: &str, package: &Package) -> Priced {
+    (crate::testing::contract(id, resident, team, date!(2025 - 01 - 01), &[package]), Arc::from(vec![package.clone()]))
 }
 
 fn record(contract: &str, resident: &str, item: &str, on: Date, m: Measurements) -> ServiceRecord {
@@ -122,10 +122,14 @@ fn every_figure_on_a_hand_computed_county() {
         satisfaction("r4", date!(2025 - 07 - 01), CheckMethod::PhoneSpotCheck, true, true),
         satisfaction("r1", date!(2025 - 07 - 20), CheckMethod::Survey, true, false),
     ];
+    let recorded = area.iter().map(|r| (r.id.clone(), r.recorded_tags.clone())).collect();
+    let area: Vec<&Resident> = area.iter().collect();
+    let contracts: Vec<&Priced> = contracts.iter().collect();
     let inputs = Inputs {
         scope: Scope::County("320322".into()),
         as_of: AS_OF,
         area: &area,
+        recorded: &recorded,
         contracts: &contracts,
         records: &records,
         claims: &claims,

@@ -2,33 +2,100 @@
 //! figures as of a day, and a county's settlement of a period through its
 //! incentive plugin, stored once.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use time::Date;
 
 use super::{Kernel, KernelError, not_found};
-use crate::assessment::{self, Assessment, Inputs, NewSatisfactionCheck, SatisfactionCheck, Scope};
+use crate::assessment::{self, Assessment, Inputs, NewSatisfactionCheck, Priced, SatisfactionCheck, Scope};
 use crate::authz::{Action, Principal, Resource};
 use crate::claims::StoredClaim;
 use crate::contracts::{Contract, Period};
 use crate::fulfilment::ServiceRecord;
 use crate::plugins::Package;
-use crate::residents::Resident;
+use crate::residents::{RecordedTags, Resident};
 use crate::settlement::{self, SettlementReport, TeamSettlement};
 use crate::store::StoredSettlement;
 
-/// Residents read a page at a time when a whole county is assessed.
-const PAGE: u32 = 5_000;
-
 /// Everything of a county's period an assessment or settlement reads.
 struct CountyData {
+    /// Every resident, for the signing rates; none for a settlement, whose
+    /// score does not use them.
     residents: Vec<Resident>,
+    /// Recorded tags by resident, for the control rates.
+    recorded: HashMap<String, RecordedTags>,
     /// Resident id → the township health centre serving their village.
     townships: HashMap<String, String>,
-    contracts: Vec<(Contract, Vec<Package>)>,
+    contracts: Vec<Priced>,
     records: Vec<ServiceRecord>,
     claims: Vec<StoredClaim>,
     checks: Vec<SatisfactionCheck>,
+}
+
+/// One scope's share of a county's data.
+#[derive(Default)]
+struct Part<'a> {
+    contracts: Vec<&'a Priced>,
+    records: Vec<ServiceRecord>,
+    claims: Vec<StoredClaim>,
+    checks: Vec<SatisfactionCheck>,
+}
+
+impl CountyData {
+    /// The residents of each township's villages.
+    fn areas(&self) -> HashMap<&str, Vec<&Resident>> {
+        let mut areas: HashMap<&str, Vec<&Resident>> = HashMap::new();
+        for r in &self.residents {
+            if let Some(township) = self.townships.get(&r.id) {
+                areas.entry(township.as_str()).or_default().push(r);
+            }
+        }
+        areas
+    }
+
+    /// Each team's contracts, records, claims and checks, in one pass.
+    fn by_team(&self) -> HashMap<&str, Part<'_>> {
+        let mut parts: HashMap<&str, Part<'_>> = HashMap::new();
+        for priced in &self.contracts {
+            parts.entry(priced.0.team_id.as_str()).or_default().contracts.push(priced);
+        }
+        for r in &self.records {
+            parts.entry(r.team_id.as_str()).or_default().records.push(r.clone());
+        }
+        for c in &self.claims {
+            parts.entry(c.team_id.as_str()).or_default().claims.push(c.clone());
+        }
+        for c in &self.checks {
+            parts.entry(c.team_id.as_str()).or_default().checks.push(c.clone());
+        }
+        parts
+    }
+
+    /// The part of the teams `in_scope` says are the scope's.
+    fn part(&self, in_scope: impl Fn(&Contract) -> bool) -> Part<'_> {
+        let contracts: Vec<&Priced> = self.contracts.iter().filter(|(c, _)| in_scope(c)).collect();
+        let teams: HashSet<&str> = contracts.iter().map(|(c, _)| c.team_id.as_str()).collect();
+        Part {
+            records: self.records.iter().filter(|r| teams.contains(r.team_id.as_str())).cloned().collect(),
+            claims: self.claims.iter().filter(|c| teams.contains(c.team_id.as_str())).cloned().collect(),
+            checks: self.checks.iter().filter(|c| teams.contains(c.team_id.as_str())).cloned().collect(),
+            contracts,
+        }
+    }
+}
+
+fn assess(scope: Scope, as_of: Date, area: &[&Resident], data: &CountyData, part: &Part<'_>) -> Assessment {
+    assessment::assess(&Inputs {
+        scope,
+        as_of,
+        area,
+        recorded: &data.recorded,
+        contracts: &part.contracts,
+        records: &part.records,
+        claims: &part.claims,
+        checks: &part.checks,
+    })
 }
 
 impl Kernel {
@@ -69,8 +136,22 @@ impl Kernel {
     ) -> Result<Assessment, KernelError> {
         let county = self.authorize_scope(who, &scope).await?;
         let as_of = as_of.unwrap_or_else(|| self.clock.today());
-        let data = self.county_data(&county, Period::containing(as_of)).await?;
-        let assessed = self.assess(&data, scope, as_of).await?;
+        let data = self.county_data(&county, Period::containing(as_of), true).await?;
+        let areas = data.areas();
+        let everyone: Vec<&Resident> = data.residents.iter().collect();
+        let assessed = match &scope {
+            Scope::County(_) => assess(scope.clone(), as_of, &everyone, &data, &data.part(|_| true)),
+            Scope::Township(id) => {
+                let area = areas.get(id.as_str()).map_or(&[][..], Vec::as_slice);
+                assess(scope.clone(), as_of, area, &data, &data.part(|c| &c.institution_id == id))
+            }
+            Scope::Team(id) => {
+                let team = self.store.team(id).await?.ok_or_else(|| not_found("team", id))?;
+                // A team is judged against its township's area.
+                let area = areas.get(team.institution_id.as_str()).map_or(&[][..], Vec::as_slice);
+                assess(scope.clone(), as_of, area, &data, &data.part(|c| &c.team_id == id))
+            }
+        };
         Ok(if drill_down { assessed } else { assessment::without_residents(assessed) })
     }
 
@@ -87,15 +168,16 @@ impl Kernel {
                 period.end()
             )));
         }
-        let data = self.county_data(county, period).await?;
+        let data = self.county_data(county, period, false).await?;
         let plugin = self.plugins.for_county(county, period.end())?;
         let teams = self.store.teams(county).await?;
+        let (areas, mut parts) = (data.areas(), data.by_team());
         let mut activities = Vec::with_capacity(teams.len());
         for team in &teams {
-            let score = self.assess(&data, Scope::Team(team.id.clone()), period.end()).await?.score;
-            let own: Vec<(Contract, Vec<Package>)> =
-                data.contracts.iter().filter(|(c, _)| c.team_id == team.id).cloned().collect();
-            activities.push(settlement::activity(period, &own, &data.records, &data.claims, score));
+            let part = parts.remove(team.id.as_str()).unwrap_or_default();
+            let area = areas.get(team.institution_id.as_str()).map_or(&[][..], Vec::as_slice);
+            let score = assess(Scope::Team(team.id.clone()), period.end(), area, &data, &part).score;
+            activities.push(settlement::activity(period, &part.contracts, &part.records, &part.claims, score));
         }
         let answers = plugin.settle_batch(&activities)?;
         let settled_at = super::fulfilment::now();
@@ -196,72 +278,32 @@ impl Kernel {
         }
     }
 
-    async fn county_data(&self, county: &str, period: Period) -> Result<CountyData, KernelError> {
-        let mut residents = Vec::new();
-        loop {
-            let page = self.store.residents(county, residents.last().map(|r: &Resident| r.id.as_str()), PAGE).await?;
-            let done = page.len() < PAGE as usize;
-            residents.extend(page);
-            if done {
-                break;
-            }
-        }
-        let mut packages: HashMap<String, Vec<Package>> = HashMap::new();
+    /// Reads the period's contracts, records, claims and checks, the
+    /// residents' recorded tags, and the residents themselves `with_residents`.
+    async fn county_data(&self, county: &str, period: Period, with_residents: bool) -> Result<CountyData, KernelError> {
+        // One after the other: on SQLite, reading them at once was slower.
+        let (residents, townships, recorded) = if with_residents {
+            let residents = self.store.all_residents(county).await?;
+            let recorded = residents.iter().map(|r| (r.id.clone(), r.recorded_tags.clone())).collect();
+            (residents, self.store.townships_of_residents(county).await?, recorded)
+        } else {
+            (Vec::new(), HashMap::new(), self.store.recorded_tags_of_county(county).await?)
+        };
+        let stored = self.store.contracts_of_county(county, period).await?;
+        let records = self.store.service_records_of_county(county, period).await?;
+        let claims = self.store.claims_of_county(county, period.year).await?;
+        let checks = self.store.satisfaction_checks(county, period).await?;
+        let mut packages: HashMap<String, Arc<[Package]>> = HashMap::new();
         let mut contracts = Vec::new();
-        for contract in self.store.contracts_of_county(county, period).await? {
+        for contract in stored {
             if !packages.contains_key(&contract.plugin_hash) {
-                let catalogue = self.stored_plugin(&contract.plugin_hash).await?.catalogue.clone();
+                let catalogue: Arc<[Package]> =
+                    self.stored_plugin(&contract.plugin_hash).await?.catalogue.clone().into();
                 packages.insert(contract.plugin_hash.clone(), catalogue);
             }
-            let own = packages.get(&contract.plugin_hash).cloned().unwrap_or_default();
+            let own = packages.get(&contract.plugin_hash).cloned().unwrap_or_else(|| Arc::from(Vec::new()));
             contracts.push((contract, own));
         }
-        Ok(CountyData {
-            townships: self.store.townships_of_residents(county).await?,
-            residents,
-            contracts,
-            records: self.store.service_records_of_county(county, period).await?,
-            claims: self.store.claims_of_county(county, period.year).await?,
-            checks: self.store.satisfaction_checks(county, period).await?,
-        })
-    }
-
-    /// The scope's part of a county's data, assessed.
-    async fn assess(&self, data: &CountyData, scope: Scope, as_of: Date) -> Result<Assessment, KernelError> {
-        // A team is judged against its township's area; a township's
-        // contracts are those of its teams.
-        let (township, team) = match &scope {
-            Scope::County(_) => (None, None),
-            Scope::Township(id) => (Some(id.clone()), None),
-            Scope::Team(id) => {
-                let team = self.store.team(id).await?.ok_or_else(|| not_found("team", id))?;
-                (Some(team.institution_id), Some(team.id))
-            }
-        };
-        let area: Vec<Resident> = data
-            .residents
-            .iter()
-            .filter(|r| township.as_ref().is_none_or(|t| data.townships.get(&r.id) == Some(t)))
-            .cloned()
-            .collect();
-        let contracts: Vec<(Contract, Vec<Package>)> = data
-            .contracts
-            .iter()
-            .filter(|(c, _)| match (&team, &township) {
-                (Some(team), _) => &c.team_id == team,
-                (None, Some(township)) => &c.institution_id == township,
-                (None, None) => true,
-            })
-            .cloned()
-            .collect();
-        Ok(assessment::assess(&Inputs {
-            scope,
-            as_of,
-            area: &area,
-            contracts: &contracts,
-            records: &data.records,
-            claims: &data.claims,
-            checks: &data.checks,
-        }))
+        Ok(CountyData { residents, recorded, townships, contracts, records, claims, checks })
     }
 }

@@ -6,25 +6,30 @@
 //! its residents' claims cost) and the finance office's exports (CSV, XLSX).
 //! Pure: the kernel loads the inputs, calls the plugin and stores the result.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::assessment::Priced;
 use crate::claims::StoredClaim;
-use crate::contracts::{Contract, Period};
+use crate::contracts::Period;
 use crate::fulfilment::{self, ServiceRecord};
-use crate::plugins::{Fen, ItemDelivery, Package, PackageSignings, Settlement, SettlementKind, TeamActivity};
+use crate::plugins::{Fen, ItemDelivery, PackageSignings, Settlement, SettlementKind, TeamActivity};
 
 /// A team's period as its settlement sees it. Contracts of any status
 /// count: a terminated contract was signed and owed until it ended.
 pub fn activity(
     period: Period,
-    contracts: &[(Contract, Vec<Package>)],
+    contracts: &[&Priced],
     records: &[ServiceRecord],
     claims: &[StoredClaim],
     assessment_score: u8,
 ) -> TeamActivity {
+    let mut by_contract: HashMap<&str, Vec<ServiceRecord>> = HashMap::new();
+    for r in records {
+        by_contract.entry(r.contract_id.as_str()).or_default().push(r.clone());
+    }
     let residents: BTreeSet<&str> = contracts.iter().map(|(c, _)| c.resident_id.as_str()).collect();
     let households: BTreeSet<&str> = contracts.iter().filter_map(|(c, _)| c.household_id.as_deref()).collect();
     let mut signings: BTreeMap<&str, u32> = BTreeMap::new();
@@ -33,8 +38,8 @@ pub fn activity(
         for line in &contract.lines {
             *signings.entry(line.package_code.as_str()).or_default() += 1;
         }
-        let own: Vec<ServiceRecord> = records.iter().filter(|r| r.contract_id == contract.id).cloned().collect();
-        for item in fulfilment::schedule(contract, packages, &own, period.end()) {
+        let own = by_contract.get(contract.id.as_str()).map_or(&[][..], Vec::as_slice);
+        for item in fulfilment::schedule(contract, packages, own, period.end()) {
             let entry = deliveries.entry((item.package_code, item.item_code)).or_default();
             entry.0 += item.owed;
             // Deliveries beyond what was owed earn nothing.

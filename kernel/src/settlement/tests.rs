@@ -4,6 +4,7 @@ use calamine::{Data, Reader, Xlsx};
 use time::macros::date;
 
 use super::*;
+use crate::assessment::Priced;
 use crate::fulfilment::Measurements;
 use crate::plugins::{CareKind, CareLevel, SettlementLine};
 use crate::testing::{contract, package, record};
@@ -38,7 +39,9 @@ fn a_teams_activity_counts_signings_deliveries_up_to_what_was_owed_and_its_care(
     c1.household_id = Some("h1".into());
     let mut c2 = contract("c2", "r2", "t1", date!(2025 - 01 - 01), &[&gw]);
     c2.household_id = Some("h1".into());
-    let contracts = [(c1, vec![gw.clone(), mb.clone()]), (c2, vec![gw.clone()])];
+    let contracts: [Priced; 2] =
+        [(c1, std::sync::Arc::from(vec![gw.clone(), mb.clone()])), (c2, std::sync::Arc::from(vec![gw.clone()]))];
+    let contracts: Vec<&Priced> = contracts.iter().collect();
     let none = Measurements::default();
     let mut records: Vec<ServiceRecord> = (1..=5)
         .map(|m| {

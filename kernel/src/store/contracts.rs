@@ -175,7 +175,8 @@ impl Store {
     }
 
     /// The contracts of a period whose `column` (a team, a county) is
-    /// `value`, whatever their status, by resident.
+    /// `value`, whatever their status, in no particular order, with their
+    /// lines read in bulk.
     pub(super) async fn contracts_of_period(
         &self,
         column: &'static str,
@@ -183,17 +184,15 @@ impl Store {
         period: Period,
     ) -> Result<Vec<Contract>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {CONTRACT_COLUMNS} FROM contracts WHERE {column} = $1 AND period = $2 ORDER BY resident_id, id"
+            "SELECT {CONTRACT_COLUMNS} FROM contracts WHERE {column} = $1 AND period = $2"
         )))
         .bind(value)
         .bind(period.year)
         .fetch_all(&self.pool)
         .await?;
-        let mut contracts = Vec::with_capacity(rows.len());
-        for row in &rows {
-            contracts.push(self.with_lines(row).await?);
-        }
-        Ok(contracts)
+        let ids: Vec<String> = rows.iter().map(|r| text(r, "id")).collect::<Result<_, _>>()?;
+        let mut lines = self.lines_of(&ids).await?;
+        rows.iter().map(|row| contract_from_row(row, lines.remove(&text(row, "id")?).unwrap_or_default())).collect()
     }
 
     /// Every contract, in id order (for rebuilding from events and audits).

@@ -120,7 +120,8 @@ impl Store {
             .collect()
     }
 
-    async fn lines_of(
+    /// The lines of many contracts, by contract id, in bulk statements.
+    pub(super) async fn lines_of(
         &self,
         ids: &[String],
     ) -> Result<HashMap<String, Vec<crate::contracts::ContractLine>>, StoreError> {

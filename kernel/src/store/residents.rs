@@ -113,6 +113,38 @@ impl Store {
         self.with_tags(rows.iter().map(resident).collect::<Result<_, _>>()?).await
     }
 
+    /// Every resident of a county with their tags, in two statements: for
+    /// jobs that read a whole county (assessment, settlement).
+    pub async fn all_residents(&self, county_code: &str) -> Result<Vec<Resident>, StoreError> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM residents WHERE county_code = $1 ORDER BY id"
+        )))
+        .bind(county_code)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut residents: Vec<Resident> = rows.iter().map(resident).collect::<Result<_, _>>()?;
+        let mut all = self.recorded_tags_of_county(county_code).await?;
+        for r in &mut residents {
+            r.recorded_tags = all.remove(&r.id).unwrap_or_default();
+        }
+        Ok(residents)
+    }
+
+    /// The recorded tags of a county's residents, by resident.
+    pub async fn recorded_tags_of_county(
+        &self,
+        county_code: &str,
+    ) -> Result<HashMap<String, RecordedTags>, StoreError> {
+        let tags = sqlx::query(
+            "SELECT t.resident_id, t.tag, t.recorded_on, t.source FROM resident_tags t \
+             JOIN residents r ON r.id = t.resident_id WHERE r.county_code = $1",
+        )
+        .bind(county_code)
+        .fetch_all(&self.pool)
+        .await?;
+        tag_rows(&tags)
+    }
+
     async fn with_tags(&self, mut residents: Vec<Resident>) -> Result<Vec<Resident>, StoreError> {
         let ids: Vec<String> = residents.iter().map(|r| r.id.clone()).collect();
         let mut tags = self.tags_of(&ids).await?;
@@ -133,13 +165,8 @@ impl Store {
             for id in chunk {
                 query = query.bind(id);
             }
-            for row in query.fetch_all(&self.pool).await? {
-                let tag = parsed(&row, "resident_tags", "tag", Tag::from_name)?;
-                let record = TagRecord {
-                    recorded_on: date(&row, "resident_tags", "recorded_on")?,
-                    source: text(&row, "source")?,
-                };
-                all.entry(text(&row, "resident_id")?).or_default().insert(tag, record);
+            for (resident, tags) in tag_rows(&query.fetch_all(&self.pool).await?)? {
+                all.entry(resident).or_default().extend(tags);
             }
         }
         Ok(all)
@@ -292,6 +319,18 @@ pub(super) async fn insert_tags(
         .await?;
     }
     Ok(())
+}
+
+/// Rows of `resident_id, tag, recorded_on, source`, by resident.
+fn tag_rows(rows: &[AnyRow]) -> Result<HashMap<String, RecordedTags>, StoreError> {
+    let mut all: HashMap<String, RecordedTags> = HashMap::new();
+    for row in rows {
+        let tag = parsed(row, "resident_tags", "tag", Tag::from_name)?;
+        let record =
+            TagRecord { recorded_on: date(row, "resident_tags", "recorded_on")?, source: text(row, "source")? };
+        all.entry(text(row, "resident_id")?).or_default().insert(tag, record);
+    }
+    Ok(all)
 }
 
 fn resident(r: &AnyRow) -> Result<Resident, StoreError> {
