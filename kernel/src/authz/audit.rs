@@ -84,6 +84,11 @@ impl AuditRecord {
                 (format!("Contract::{id}"), Some(resident), Some(county))
             }
             Resource::Team { id, county, .. } => (format!("Team::{id}"), None, Some(county)),
+            Resource::ServiceRecord { id, county, resident, .. } => {
+                (format!("ServiceRecord::{id}"), Some(resident), Some(county))
+            }
+            Resource::Claim { id, county, resident, .. } => (format!("Claim::{id}"), Some(resident), Some(county)),
+            Resource::Settlement { county, period } => (format!("Settlement::{county}/{period}"), None, Some(county)),
             Resource::Plugin { county } => (format!("Plugin::{county}"), None, Some(county)),
             Resource::PolicySet => (format!("PolicySet::{POLICY_SET}"), None, None),
         };

@@ -73,6 +73,28 @@ pub enum CaseResource {
         institution: Option<String>,
         resident: String,
     },
+    ServiceRecord {
+        id: String,
+        contract: String,
+        county: String,
+        team: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        institution: Option<String>,
+        resident: String,
+    },
+    Claim {
+        id: String,
+        resident: String,
+        county: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        household: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        team: Option<String>,
+    },
+    Settlement {
+        county: String,
+        period: i32,
+    },
     /// A county's plugin, by the county's code.
     Plugin(String),
     PolicySet {},
@@ -117,6 +139,24 @@ impl CaseResource {
                 institution: institution.map(str::to_owned),
                 resident: resident.to_owned(),
             },
+            Resource::ServiceRecord { id, contract, county, team, institution, resident } => {
+                CaseResource::ServiceRecord {
+                    id: id.to_owned(),
+                    contract: contract.to_owned(),
+                    county: county.to_owned(),
+                    team: team.to_owned(),
+                    institution: institution.map(str::to_owned),
+                    resident: resident.to_owned(),
+                }
+            }
+            Resource::Claim { id, resident, county, household, team } => CaseResource::Claim {
+                id: id.to_owned(),
+                resident: resident.to_owned(),
+                county: county.to_owned(),
+                household: household.map(str::to_owned),
+                team: team.map(str::to_owned),
+            },
+            Resource::Settlement { county, period } => CaseResource::Settlement { county: county.to_owned(), period },
             Resource::Plugin { county } => CaseResource::Plugin(county.to_owned()),
             Resource::PolicySet => CaseResource::PolicySet {},
         }
@@ -133,6 +173,13 @@ impl CaseResource {
             CaseResource::Contract { id, county, team, institution, resident } => {
                 Resource::Contract { id, county, team, institution: institution.as_deref(), resident }
             }
+            CaseResource::ServiceRecord { id, contract, county, team, institution, resident } => {
+                Resource::ServiceRecord { id, contract, county, team, institution: institution.as_deref(), resident }
+            }
+            CaseResource::Claim { id, resident, county, household, team } => {
+                Resource::Claim { id, resident, county, household: household.as_deref(), team: team.as_deref() }
+            }
+            CaseResource::Settlement { county, period } => Resource::Settlement { county, period: *period },
             CaseResource::Plugin(county) => Resource::Plugin { county },
             CaseResource::PolicySet {} => Resource::PolicySet,
         }

@@ -215,6 +215,28 @@ pub enum Resource<'a> {
         institution: Option<&'a str>,
         resident: &'a str,
     },
+    /// A service record about to be made under a contract.
+    ServiceRecord {
+        id: &'a str,
+        contract: &'a str,
+        county: &'a str,
+        team: &'a str,
+        institution: Option<&'a str>,
+        resident: &'a str,
+    },
+    /// A claim about to be adjudicated; `team`: the resident's on the day.
+    Claim {
+        id: &'a str,
+        resident: &'a str,
+        county: &'a str,
+        household: Option<&'a str>,
+        team: Option<&'a str>,
+    },
+    /// A county's settlement of a period.
+    Settlement {
+        county: &'a str,
+        period: i32,
+    },
     /// A county's plugin: its versions, limits and stored prices.
     Plugin {
         county: &'a str,
@@ -231,6 +253,9 @@ impl Resource<'_> {
             Resource::Resident { .. } => "Qianyue::Resident",
             Resource::Team { .. } => "Qianyue::Team",
             Resource::Contract { .. } => "Qianyue::Contract",
+            Resource::ServiceRecord { .. } => "Qianyue::ServiceRecord",
+            Resource::Claim { .. } => "Qianyue::Claim",
+            Resource::Settlement { .. } => "Qianyue::Settlement",
             Resource::Plugin { .. } => "Qianyue::Plugin",
             Resource::PolicySet => "Qianyue::PolicySet",
         }
@@ -522,6 +547,9 @@ fn describe(resource: &Resource<'_>) -> String {
         Resource::Contract { team, resident, .. } => {
             format!("a contract of team `{team}` for resident `{resident}`")
         }
+        Resource::ServiceRecord { contract, .. } => format!("a service record of contract `{contract}`"),
+        Resource::Claim { resident, .. } => format!("a claim of resident `{resident}`"),
+        Resource::Settlement { county, period } => format!("the settlement of county `{county}` for {period}"),
         Resource::Plugin { county } => format!("the plugin of county `{county}`"),
         Resource::PolicySet => "the policies".into(),
     }
@@ -577,7 +605,7 @@ fn uid(type_name: &str, id: &str) -> Option<EntityUid> {
 /// The type names requests use, parsed once: parsing one costs about as
 /// much as evaluating a policy.
 fn parsed_type(name: &str) -> Option<EntityTypeName> {
-    const TYPES: [&str; 18] = [
+    const TYPES: [&str; 21] = [
         "Qianyue::Region",
         "Qianyue::County",
         "Qianyue::Institution",
@@ -585,6 +613,9 @@ fn parsed_type(name: &str) -> Option<EntityTypeName> {
         "Qianyue::Household",
         "Qianyue::Resident",
         "Qianyue::Contract",
+        "Qianyue::ServiceRecord",
+        "Qianyue::Claim",
+        "Qianyue::Settlement",
         "Qianyue::Plugin",
         "Qianyue::PolicySet",
         "Qianyue::RegionalAdmin",
@@ -700,6 +731,25 @@ fn resource_entity(resource: &Resource<'_>, entities: &mut Vec<Entity>) -> Optio
             parents.insert(institution);
             (uid("Qianyue::Team", id)?, HashMap::new(), parents)
         }
+        Resource::ServiceRecord { id, contract, county, team, institution, resident } => {
+            let contract =
+                resource_entity(&Resource::Contract { id: contract, county, team, institution, resident }, entities)?;
+            (uid("Qianyue::ServiceRecord", id)?, HashMap::new(), HashSet::from([contract]))
+        }
+        Resource::Claim { id, resident, county, household, team } => {
+            let resident = resource_entity(&Resource::Resident { id: resident, county, household, team }, entities)?;
+            let mut attrs =
+                HashMap::from([("resident".into(), RestrictedExpression::new_entity_uid(resident.clone()))]);
+            if let Some(team) = team {
+                attrs.insert("team".into(), entity_ref("Qianyue::Team", team)?);
+            }
+            (uid("Qianyue::Claim", id)?, attrs, HashSet::from([resident, uid("Qianyue::County", county)?]))
+        }
+        Resource::Settlement { county, period } => (
+            uid("Qianyue::Settlement", &format!("{county}/{period}"))?,
+            HashMap::new(),
+            HashSet::from([uid("Qianyue::County", county)?]),
+        ),
         Resource::Plugin { county } => (
             uid("Qianyue::Plugin", county)?,
             HashMap::from([("county".into(), county_ref(county)?)]),

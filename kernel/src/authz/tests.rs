@@ -286,6 +286,17 @@ fn deciding_per_action_equals_deciding_with_every_policy() {
         Resource::PolicySet,
         Resource::Team { id: "t1", county: PEI, institution: "inst-1" },
         Resource::Team { id: "t2", county: FENG, institution: "inst-2" },
+        Resource::ServiceRecord {
+            id: "s1",
+            contract: "c1",
+            county: PEI,
+            team: "t1",
+            institution: Some("inst-1"),
+            resident: "r1",
+        },
+        Resource::Claim { id: "k1", resident: "r1", county: PEI, household: Some("h1"), team: Some("t1") },
+        Resource::Claim { id: "k2", resident: "r2", county: FENG, household: None, team: None },
+        Resource::Settlement { county: PEI, period: 2025 },
     ];
     let mut allowed = 0;
     for principal in &principals {

@@ -160,7 +160,7 @@ impl Kernel {
     /// stores the settlements; a later run recomputes them and answers the
     /// stored ones if they are the same, and refuses if anything changed.
     pub async fn settle(&self, who: &Principal, county: &str, period: Period) -> Result<SettlementReport, KernelError> {
-        self.county_for(who, Action::SettleTeams, county).await?;
+        self.settlement_of(who, Action::SettleTeams, county, period).await?;
         if self.clock.today() <= period.end() {
             return Err(KernelError::Invalid(format!(
                 "period {} runs until {}: its teams are settled once it has ended",
@@ -219,12 +219,26 @@ impl Kernel {
         county: &str,
         period: Period,
     ) -> Result<SettlementReport, KernelError> {
-        self.county_for(who, Action::ReadSettlements, county).await?;
+        self.settlement_of(who, Action::ReadSettlements, county, period).await?;
         let stored = self.store.settlements(county, period.year).await?;
         if stored.is_empty() {
             return Err(not_found("settlement", &format!("{county}/{}", period.year)));
         }
         self.report(county, period, stored, true).await
+    }
+
+    /// Checks `who` may do `action` on a county's settlement of a period, of
+    /// a county that exists.
+    async fn settlement_of(
+        &self,
+        who: &Principal,
+        action: Action,
+        county: &str,
+        period: Period,
+    ) -> Result<(), KernelError> {
+        self.authz.decide(who, action, &Resource::Settlement { county, period: period.year })?;
+        self.store.county(county).await?.ok_or_else(|| not_found("county", county))?;
+        Ok(())
     }
 
     async fn report(

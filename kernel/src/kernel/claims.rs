@@ -4,7 +4,7 @@
 //! reason and the plugin's hash.
 
 use super::{Kernel, KernelError, not_found, resident_resource};
-use crate::authz::{Action, Principal};
+use crate::authz::{Action, Principal, Resource};
 use crate::claims::{self, NewClaim, StoredClaim};
 use crate::plugins::{Claim, PluginError, Refusal, ResidentFacts};
 use crate::store::ClaimWriteError;
@@ -22,7 +22,15 @@ impl Kernel {
         let resident = resident.ok_or_else(|| not_found("resident", &new.resident_id))?;
         let period = crate::contracts::Period::containing(new.on);
         let team = self.store.active_team_of(&resident.id, period).await?;
-        self.authz.decide(who, Action::SubmitClaim, &resident_resource(&resident, team.as_deref()))?;
+        let id = uuid::Uuid::now_v7().to_string();
+        let claim = Resource::Claim {
+            id: &id,
+            resident: &resident.id,
+            county: &resident.county_code,
+            household: resident.household_id.as_deref(),
+            team: team.as_deref(),
+        };
+        self.authz.decide(who, Action::SubmitClaim, &claim)?;
         claims::check(&new, self.clock.today())?;
         let contracts = self.store.contracts_of_resident(&resident.id).await?;
         let contract = claims::covering(&contracts, &resident.id, new.on)?;
@@ -51,7 +59,7 @@ impl Kernel {
                 None => return Err(KernelError::Invalid("the plugin gave no adjudication".into())),
             };
             let stored = StoredClaim {
-                id: uuid::Uuid::now_v7().to_string(),
+                id: id.clone(),
                 resident_id: resident.id.clone(),
                 contract_id: contract.id.clone(),
                 team_id: contract.team_id.clone(),

@@ -65,13 +65,23 @@ impl Kernel {
         contract_id: &str,
         new: NewServiceRecord,
     ) -> Result<RecordedService, KernelError> {
-        let contract = self.contract_for(who, Action::RecordService, contract_id).await?;
+        let contract = self.store.contract(contract_id).await?.ok_or_else(|| not_found("contract", contract_id))?;
+        let id = uuid::Uuid::now_v7().to_string();
+        let resource = Resource::ServiceRecord {
+            id: &id,
+            contract: &contract.id,
+            county: &contract.county_code,
+            team: &contract.team_id,
+            institution: Some(&contract.institution_id),
+            resident: &contract.resident_id,
+        };
+        self.authz.decide(who, Action::RecordService, &resource)?;
         let packages = self.packages_of(&contract).await?;
         let existing = self.store.service_records_of_contract(&contract.id).await?;
         let today = self.clock.today();
         fulfilment::check(&new, &contract, &packages, &existing, today)?;
         let record = ServiceRecord {
-            id: uuid::Uuid::now_v7().to_string(),
+            id,
             contract_id: contract.id.clone(),
             resident_id: contract.resident_id.clone(),
             team_id: contract.team_id.clone(),
