@@ -3,6 +3,8 @@
 //! packages come from the plugin version that priced the contract, so a
 //! schedule does not change when the county's catalogue does.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use time::{Date, Duration};
 use utoipa::ToSchema;
@@ -146,12 +148,15 @@ impl Kernel {
         let as_of = as_of.unwrap_or_else(|| self.clock.today());
         let period = Period::containing(as_of);
         let contracts = self.store.active_contracts_of_team(&team.id, period).await?;
-        let records = self.store.service_records_of_team(&team.id, period).await?;
+        let mut records: HashMap<String, Vec<ServiceRecord>> = HashMap::new();
+        for record in self.store.service_records_of_team(&team.id, period).await? {
+            records.entry(record.contract_id.clone()).or_default().push(record);
+        }
         let mut schedules = Vec::with_capacity(contracts.len());
         for contract in contracts {
             let packages = self.packages_of(&contract).await?;
-            let own: Vec<ServiceRecord> = records.iter().filter(|r| r.contract_id == contract.id).cloned().collect();
-            let items = fulfilment::schedule(&contract, &packages, &own, as_of);
+            let own = records.get(&contract.id).map_or(&[][..], Vec::as_slice);
+            let items = fulfilment::schedule(&contract, &packages, own, as_of);
             schedules.push((contract.resident_id, contract.id, items));
         }
         Ok(WorkList {

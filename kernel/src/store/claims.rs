@@ -1,6 +1,8 @@
 //! Claims and their shares: a claim is stored whole with its shares in one
 //! transaction, or not at all, and never changed.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sqlx::Row;
@@ -105,19 +107,25 @@ impl Store {
             query = query.bind(*value);
         }
         let rows = query.fetch_all(&self.pool).await?;
-        let mut claims = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let mut claim = claim(row)?;
-            let shares = sqlx::query(
-                "SELECT kind, payer, amount, reason FROM claim_shares WHERE claim_id = $1 ORDER BY position",
-            )
-            .bind(&claim.id)
-            .fetch_all(&self.pool)
-            .await?;
-            claim.shares = shares.iter().map(share).collect::<Result<_, _>>()?;
-            claims.push(claim);
+        // The shares of all of them in one statement, not one per claim.
+        let mut shares_query = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT claim_id, kind, payer, amount, reason FROM claim_shares \
+             WHERE claim_id IN (SELECT id FROM claims WHERE {condition}) ORDER BY claim_id, position"
+        )));
+        for value in values {
+            shares_query = shares_query.bind(*value);
         }
-        Ok(claims)
+        let mut shares: HashMap<String, Vec<Share>> = HashMap::new();
+        for row in shares_query.fetch_all(&self.pool).await? {
+            shares.entry(text(&row, "claim_id")?).or_default().push(share(&row)?);
+        }
+        rows.iter()
+            .map(|row| {
+                let mut claim = claim(row)?;
+                claim.shares = shares.remove(&claim.id).unwrap_or_default();
+                Ok(claim)
+            })
+            .collect()
     }
 }
 
