@@ -32,23 +32,6 @@ pub enum ServiceMode {
     HomeVisit,
 }
 
-impl ServiceMode {
-    pub fn name(self) -> &'static str {
-        match self {
-            ServiceMode::Centralised => "centralised",
-            ServiceMode::TeamMakeUp => "team_make_up",
-            ServiceMode::Individual => "individual",
-            ServiceMode::HomeVisit => "home_visit",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        [ServiceMode::Centralised, ServiceMode::TeamMakeUp, ServiceMode::Individual, ServiceMode::HomeVisit]
-            .into_iter()
-            .find(|m| m.name() == name)
-    }
-}
-
 /// What was measured at a delivery. Integers throughout, as money is:
 /// glucose in tenths of a mmol/L.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -139,7 +122,7 @@ pub enum FulfilmentError {
 
 /// The days a contract covers: from signing (or the period's first day)
 /// to the period's last day.
-pub fn coverage(contract: &Contract) -> (Date, Date) {
+fn coverage(contract: &Contract) -> (Date, Date) {
     (contract.signed_on.max(contract.period.start()), contract.period.end())
 }
 
@@ -297,22 +280,6 @@ pub enum Trigger {
     BloodPressureUncontrolled,
     /// Severe mental disorder: a risk level of 3 or more (病情不稳定).
     MentalDisorderUnstable,
-}
-
-impl Trigger {
-    pub fn name(self) -> &'static str {
-        match self {
-            Trigger::GlucoseUncontrolled => "glucose_uncontrolled",
-            Trigger::BloodPressureUncontrolled => "blood_pressure_uncontrolled",
-            Trigger::MentalDisorderUnstable => "mental_disorder_unstable",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        [Trigger::GlucoseUncontrolled, Trigger::BloodPressureUncontrolled, Trigger::MentalDisorderUnstable]
-            .into_iter()
-            .find(|t| t.name() == name)
-    }
 }
 
 /// A referral a protocol suggests to the resident's team, open until the

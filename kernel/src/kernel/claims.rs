@@ -102,10 +102,7 @@ impl Kernel {
 /// business answer), unless the kernel built it wrong.
 fn refused(county: &str, refusal: Refusal) -> KernelError {
     match refusal {
-        Refusal::NotEligible(reason) => {
-            KernelError::Invalid(format!("the county's insurance rules refuse the claim: {reason}"))
-        }
-        Refusal::InvalidRequest(reason) => {
+        Refusal::NotEligible(reason) | Refusal::InvalidRequest(reason) => {
             KernelError::Invalid(format!("the county's insurance rules refuse the claim: {reason}"))
         }
         Refusal::UnknownPackage(code) => PluginError::WrongAnswer {

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Store, StoreError, date, date_text, is_unique_violation, text};
-use crate::assessment::{CheckMethod, SatisfactionCheck};
+use super::{Store, StoreError, date, date_text, enum_name, enum_named, is_unique_violation, text};
+use crate::assessment::SatisfactionCheck;
 use crate::contracts::{Contract, Period};
 use crate::fulfilment::ServiceRecord;
 use crate::plugins::{Settlement, TeamActivity};
@@ -39,7 +39,7 @@ impl Store {
         .bind(&c.team_id)
         .bind(county)
         .bind(date_text(c.checked_on))
-        .bind(method_name(c.method))
+        .bind(enum_name(&c.method))
         .bind(i32::from(c.reached))
         .bind(i32::from(c.satisfied))
         .bind(&c.note)
@@ -138,26 +138,14 @@ impl Store {
     }
 }
 
-fn method_name(method: CheckMethod) -> &'static str {
-    match method {
-        CheckMethod::Survey => "survey",
-        CheckMethod::PhoneSpotCheck => "phone_spot_check",
-    }
-}
-
 fn check(row: &AnyRow) -> Result<SatisfactionCheck, StoreError> {
-    let method = text(row, "method")?;
     Ok(SatisfactionCheck {
         id: text(row, "id")?,
         contract_id: text(row, "contract_id")?,
         resident_id: text(row, "resident_id")?,
         team_id: text(row, "team_id")?,
         checked_on: date(row, "satisfaction_checks", "checked_on")?,
-        method: match method.as_str() {
-            "survey" => CheckMethod::Survey,
-            "phone_spot_check" => CheckMethod::PhoneSpotCheck,
-            _ => return Err(StoreError::Corrupt { table: "satisfaction_checks", column: "method", value: method }),
-        },
+        method: enum_named(row, "satisfaction_checks", "method")?,
         reached: row.try_get::<i32, _>("reached")? != 0,
         satisfied: row.try_get::<i32, _>("satisfied")? != 0,
         note: text(row, "note")?,

@@ -3,12 +3,10 @@
 
 use std::collections::HashMap;
 
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Store, StoreError, date, date_text, is_unique_violation, text};
+use super::{Store, StoreError, date, date_text, enum_name, enum_named, is_unique_violation, text};
 use crate::claims::StoredClaim;
 use crate::plugins::Share;
 
@@ -44,8 +42,8 @@ impl Store {
         .bind(&c.team_id)
         .bind(&c.county_code)
         .bind(&c.institution_id)
-        .bind(name(&c.kind))
-        .bind(name(&c.level))
+        .bind(enum_name(&c.kind))
+        .bind(enum_name(&c.level))
         .bind(i32::from(c.referred))
         .bind(date_text(c.on))
         .bind(c.on.year())
@@ -67,8 +65,8 @@ impl Store {
             )
             .bind(&c.id)
             .bind(i64::try_from(position).unwrap_or(i64::MAX))
-            .bind(name(&share.kind))
-            .bind(name(&share.payer))
+            .bind(enum_name(&share.kind))
+            .bind(enum_name(&share.payer))
             .bind(share.amount)
             .bind(&share.reason)
             .execute(&mut *tx)
@@ -129,20 +127,6 @@ impl Store {
     }
 }
 
-/// An enum's name as serde writes it (`snake_case`).
-fn name(value: &impl Serialize) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
-}
-
-fn named<T: DeserializeOwned>(row: &AnyRow, table: &'static str, column: &'static str) -> Result<T, StoreError> {
-    let value = text(row, column)?;
-    serde_json::from_value(serde_json::Value::String(value.clone())).map_err(|_| StoreError::Corrupt {
-        table,
-        column,
-        value,
-    })
-}
-
 fn claim(row: &AnyRow) -> Result<StoredClaim, StoreError> {
     let sequence: i32 = row.try_get("sequence")?;
     Ok(StoredClaim {
@@ -152,8 +136,8 @@ fn claim(row: &AnyRow) -> Result<StoredClaim, StoreError> {
         team_id: text(row, "team_id")?,
         county_code: text(row, "county_code")?,
         institution_id: text(row, "institution_id")?,
-        kind: named(row, "claims", "kind")?,
-        level: named(row, "claims", "level")?,
+        kind: enum_named(row, "claims", "kind")?,
+        level: enum_named(row, "claims", "level")?,
         referred: row.try_get::<i32, _>("referred")? != 0,
         on: date(row, "claims", "care_on")?,
         amount: row.try_get("amount")?,
@@ -168,8 +152,8 @@ fn claim(row: &AnyRow) -> Result<StoredClaim, StoreError> {
 
 fn share(row: &AnyRow) -> Result<Share, StoreError> {
     Ok(Share {
-        kind: named(row, "claim_shares", "kind")?,
-        payer: named(row, "claim_shares", "payer")?,
+        kind: enum_named(row, "claim_shares", "kind")?,
+        payer: enum_named(row, "claim_shares", "payer")?,
         amount: row.try_get("amount")?,
         reason: text(row, "reason")?,
     })

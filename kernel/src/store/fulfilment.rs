@@ -5,9 +5,9 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Store, StoreError, date, date_text, is_unique_violation, text};
+use super::{Store, StoreError, date, date_text, enum_name, enum_named, is_unique_violation, text};
 use crate::contracts::Period;
-use crate::fulfilment::{Measurements, ReferralSuggestion, ServiceMode, ServiceRecord, Trigger};
+use crate::fulfilment::{Measurements, ReferralSuggestion, ServiceRecord};
 
 const RECORD_COLUMNS: &str = "id, contract_id, resident_id, team_id, county_code, package_code, item_code, \
      delivered_on, place, mode, systolic, diastolic, fasting_glucose, heart_rate, risk_level, corrects, \
@@ -53,7 +53,7 @@ impl Store {
         .bind(&r.item_code)
         .bind(date_text(r.delivered_on))
         .bind(&r.place)
-        .bind(r.mode.name())
+        .bind(enum_name(&r.mode))
         .bind(m.systolic.map(i64::from))
         .bind(m.diastolic.map(i64::from))
         .bind(m.fasting_glucose.map(i64::from))
@@ -80,7 +80,7 @@ impl Store {
             .bind(&s.resident_id)
             .bind(&s.team_id)
             .bind(&s.county_code)
-            .bind(s.reason.name())
+            .bind(enum_name(&s.reason))
             .bind(date_text(s.suggested_on))
             .bind("open")
             .execute(&mut *tx)
@@ -162,7 +162,6 @@ fn small<T: TryFrom<i64>>(row: &AnyRow, column: &'static str) -> Result<Option<T
 }
 
 fn record(row: &AnyRow) -> Result<ServiceRecord, StoreError> {
-    let mode = text(row, "mode")?;
     Ok(ServiceRecord {
         id: text(row, "id")?,
         contract_id: text(row, "contract_id")?,
@@ -173,11 +172,7 @@ fn record(row: &AnyRow) -> Result<ServiceRecord, StoreError> {
         item_code: text(row, "item_code")?,
         delivered_on: date(row, "service_records", "delivered_on")?,
         place: text(row, "place")?,
-        mode: ServiceMode::from_name(&mode).ok_or(StoreError::Corrupt {
-            table: "service_records",
-            column: "mode",
-            value: mode,
-        })?,
+        mode: enum_named(row, "service_records", "mode")?,
         measurements: Measurements {
             systolic: small(row, "systolic")?,
             diastolic: small(row, "diastolic")?,
@@ -192,7 +187,6 @@ fn record(row: &AnyRow) -> Result<ServiceRecord, StoreError> {
 }
 
 fn suggestion(row: &AnyRow) -> Result<ReferralSuggestion, StoreError> {
-    let reason = text(row, "reason")?;
     Ok(ReferralSuggestion {
         id: text(row, "id")?,
         record_id: text(row, "record_id")?,
@@ -200,11 +194,7 @@ fn suggestion(row: &AnyRow) -> Result<ReferralSuggestion, StoreError> {
         resident_id: text(row, "resident_id")?,
         team_id: text(row, "team_id")?,
         county_code: text(row, "county_code")?,
-        reason: Trigger::from_name(&reason).ok_or(StoreError::Corrupt {
-            table: "referral_suggestions",
-            column: "reason",
-            value: reason,
-        })?,
+        reason: enum_named(row, "referral_suggestions", "reason")?,
         suggested_on: date(row, "referral_suggestions", "suggested_on")?,
     })
 }

@@ -225,3 +225,18 @@ fn parsed<T>(
     let value = text(row, column)?;
     parse(&value).ok_or(StoreError::Corrupt { table, column, value })
 }
+
+/// A unit enum's name as serde writes it (`home_visit`): how the newer
+/// tables store their enums, so that the API and the database agree.
+fn enum_name(value: &impl serde::Serialize) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// Reads a column [`enum_name`] wrote.
+fn enum_named<T: serde::de::DeserializeOwned>(
+    row: &AnyRow,
+    table: &'static str,
+    column: &'static str,
+) -> Result<T, StoreError> {
+    parsed(row, table, column, |name| serde_json::from_value(serde_json::Value::String(name.to_owned())).ok())
+}
