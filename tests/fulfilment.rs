@@ -32,7 +32,14 @@ fn glucose_test(on: Date, tenths: u16) -> NewServiceRecord {
 }
 
 fn person(role: Role, team: Option<&str>) -> Principal {
-    Principal { subject: format!("{role:?}"), role, county: Some(PEI.into()), team: team.map(Into::into), duty: None }
+    Principal {
+        subject: format!("{role:?}"),
+        role,
+        county: Some(PEI.into()),
+        team: team.map(Into::into),
+        duty: None,
+        institution: None,
+    }
 }
 
 #[tokio::test]

@@ -33,7 +33,14 @@ fn delivery(package: &str, item: &str, on: Date, measurements: Measurements) -> 
 }
 
 fn county_role(role: Role) -> Principal {
-    Principal { subject: format!("{role:?}"), role, county: Some(PEI.into()), team: None, duty: None }
+    Principal {
+        subject: format!("{role:?}"),
+        role,
+        county: Some(PEI.into()),
+        team: None,
+        duty: None,
+        institution: None,
+    }
 }
 
 #[tokio::test]

@@ -79,7 +79,14 @@ impl Store {
 }
 
 fn person(role: Role, county: Option<&str>, team: Option<&str>, duty: Option<MemberRole>) -> Principal {
-    Principal { subject: "bench".into(), role, county: county.map(Into::into), team: team.map(Into::into), duty }
+    Principal {
+        subject: "bench".into(),
+        role,
+        county: county.map(Into::into),
+        team: team.map(Into::into),
+        duty,
+        institution: None,
+    }
 }
 
 fn deciding(c: &mut Criterion) {

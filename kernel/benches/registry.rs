@@ -42,13 +42,21 @@ async fn main() {
     };
     kernel.install_bundled_plugins().await.unwrap();
     let kernel = Arc::new(kernel);
-    let region = Principal { subject: "bench".into(), role: Role::RegionalAdmin, county: None, team: None, duty: None };
+    let region = Principal {
+        subject: "bench".into(),
+        role: Role::RegionalAdmin,
+        county: None,
+        team: None,
+        duty: None,
+        institution: None,
+    };
     let admin = Principal {
         subject: "bench".into(),
         role: Role::CountyAdmin,
         county: Some(demo::PEI.into()),
         team: None,
         duty: None,
+        institution: None,
     };
 
     let list = dir.path().join("list.csv");

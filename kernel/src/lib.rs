@@ -14,6 +14,7 @@ pub mod fulfilment;
 pub mod kernel;
 pub mod org;
 pub mod plugins;
+pub mod referrals;
 pub mod residents;
 pub mod settlement;
 pub mod store;
@@ -43,6 +44,12 @@ pub mod bundled {
     pub fn plugin(name: &str) -> Option<&'static BundledPlugin> {
         PLUGINS.iter().find(|p| p.name == name)
     }
+}
+
+/// A unit enum variant's serde name (`"home_visit"`): how enums are
+/// stored and named in messages, one spelling everywhere.
+pub fn serde_name(value: &impl serde::Serialize) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 /// Dates as ISO 8601 (`2026-11-23`) in JSON.

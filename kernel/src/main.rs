@@ -169,6 +169,9 @@ enum TokenCommand {
         /// A team member's part in the team, which policies may look at.
         #[arg(long, value_enum)]
         duty: Option<MemberRole>,
+        /// Hospital staff's institution id: the referrals they answer and send.
+        #[arg(long)]
+        institution: Option<String>,
         /// Who the token is for; shown in audit fields such as `signed_by`.
         /// For a resident, their resident id.
         #[arg(long)]
@@ -185,9 +188,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Serve(serve) => run_serve(serve),
-        Command::Token(TokenCommand::Issue { role, county, team, duty, subject, ttl_hours, data }) => {
+        Command::Token(TokenCommand::Issue { role, county, team, duty, institution, subject, ttl_hours, data }) => {
             let subject = subject.unwrap_or_else(|| format!("{role:?}").to_lowercase());
-            issue_token(Principal { subject, role, county, team, duty }, ttl_hours, &data)
+            issue_token(Principal { subject, role, county, team, duty, institution }, ttl_hours, &data)
         }
         Command::Import(ImportCommand::Residents { file, county, recorded_on, kernel }) => {
             cli::with_kernel(kernel, async move |k| import_residents(k, file, county, recorded_on).await)
@@ -272,7 +275,14 @@ fn run_job(job: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow
 /// login, so the events say who ran it. The policies still decide.
 fn operator() -> Principal {
     let login = std::env::var("USER").unwrap_or_else(|_| "operator".into());
-    Principal { subject: format!("cli:{login}"), role: Role::RegionalAdmin, county: None, team: None, duty: None }
+    Principal {
+        subject: format!("cli:{login}"),
+        role: Role::RegionalAdmin,
+        county: None,
+        team: None,
+        duty: None,
+        institution: None,
+    }
 }
 
 fn progress_bar(length: u64, template: &str) -> ProgressBar {

@@ -22,7 +22,7 @@ pub enum TokenError {
     #[error("the bearer token is invalid or expired")]
     Invalid,
     #[error("a token for role `{role}` needs {missing}")]
-    Incomplete { role: &'static str, missing: &'static str },
+    Incomplete { role: String, missing: &'static str },
     #[error("a plugin acts only through the kernel and gets no token")]
     PluginToken,
     #[error("cannot read or create the token secret `{path}`: {message}")]
@@ -39,6 +39,8 @@ struct Claims {
     team: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     duty: Option<MemberRole>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    institution: Option<String>,
     iat: u64,
     exp: u64,
 }
@@ -89,6 +91,7 @@ impl TokenKeys {
             county: principal.county.clone(),
             team: principal.team.clone(),
             duty: principal.duty,
+            institution: principal.institution.clone(),
             iat: now,
             exp: now.saturating_add(ttl_seconds),
         };
@@ -107,6 +110,7 @@ impl TokenKeys {
             county: claims.county,
             team: claims.team,
             duty: claims.duty,
+            institution: claims.institution,
         };
         check_complete(&principal)?;
         Ok(principal)
@@ -124,29 +128,18 @@ fn check_complete(p: &Principal) -> Result<(), TokenError> {
         Some("--county")
     } else if needs_team && p.team.is_none() {
         Some("--team")
+    } else if p.role.needs_institution() && p.institution.is_none() {
+        Some("--institution")
     } else if p.duty.is_some() && p.role != Role::TeamMember {
         Some("no --duty: only team members have one")
+    } else if p.institution.is_some() && !p.role.needs_institution() {
+        Some("no --institution: only hospital staff name one")
     } else {
         None
     };
     match missing {
-        Some(missing) => Err(TokenError::Incomplete { role: role_name(p.role), missing }),
+        Some(missing) => Err(TokenError::Incomplete { role: crate::serde_name(&p.role), missing }),
         None => Ok(()),
-    }
-}
-
-fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::RegionalAdmin => "regional_admin",
-        Role::CountyAdmin => "county_admin",
-        Role::TeamMember => "team_member",
-        Role::VillageDoctor => "village_doctor",
-        Role::Inspector => "inspector",
-        Role::InsuranceOfficer => "insurance_officer",
-        Role::Finance => "finance",
-        Role::Resident => "resident",
-        Role::PolicyOfficer => "policy_officer",
-        Role::Plugin => "plugin",
     }
 }
 
@@ -173,6 +166,7 @@ mod tests {
             county: Some("320322".into()),
             team: Some("team-anguo-1".into()),
             duty: Some(MemberRole::GpLeader),
+            institution: None,
         }
     }
 

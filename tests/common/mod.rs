@@ -217,6 +217,7 @@ pub fn member(county: &str, team: &str) -> qianyue::authz::Principal {
         county: Some(county.into()),
         team: Some(team.into()),
         duty: None,
+        institution: None,
     }
 }
 
@@ -227,6 +228,7 @@ pub fn regional_admin() -> qianyue::authz::Principal {
         county: None,
         team: None,
         duty: None,
+        institution: None,
     }
 }
 
@@ -237,6 +239,7 @@ pub fn county_admin(county: &str) -> qianyue::authz::Principal {
         county: Some(county.into()),
         team: None,
         duty: None,
+        institution: None,
     }
 }
 

@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use crate::contracts::{LifecycleError, SignError};
 use crate::kernel::KernelError;
 use crate::plugins::PluginError;
+use crate::referrals::ReferralError;
 use crate::tokens::TokenError;
 
 /// A problem document.
@@ -76,6 +77,12 @@ impl From<KernelError> for ApiError {
             KernelError::Busy(_) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", detail),
             KernelError::Fulfilment(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "fulfilment-rule", detail),
             KernelError::CorrectedMeanwhile(_) => ApiError::new(StatusCode::CONFLICT, "corrected-meanwhile", detail),
+            KernelError::Referral(ReferralError::ReservationFull { .. }) => {
+                ApiError::new(StatusCode::CONFLICT, "reservation-full", detail)
+            }
+            KernelError::Referral(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "referral-rule", detail),
+            KernelError::ReferralChanged(_) => ApiError::new(StatusCode::CONFLICT, "changed-meanwhile", detail),
+            KernelError::MoveOut(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "move-out-rule", detail),
             KernelError::Withheld { .. } => ApiError::new(StatusCode::FORBIDDEN, "withheld-from-plugin", detail),
             // 404: the id names nothing.
             KernelError::NotFound { .. } => ApiError::new(StatusCode::NOT_FOUND, "not-found", detail),

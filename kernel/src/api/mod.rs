@@ -15,6 +15,7 @@ mod idempotency;
 mod org;
 mod plugins;
 mod policies;
+mod referrals;
 mod residents;
 
 use std::sync::Arc;
@@ -67,6 +68,7 @@ pub fn router(kernel: Arc<Kernel>) -> axum::Router {
         .merge(residents::routes())
         .merge(contracts::routes())
         .merge(fulfilment::routes())
+        .merge(referrals::routes())
         .merge(claims::routes())
         .merge(assessment::routes())
         .merge(plugins::routes())

@@ -61,6 +61,7 @@ impl Action {
                 | Action::DiscloseTags
                 | Action::DiscloseName
                 | Action::DiscloseCitizenId
+                | Action::ReadReferralCapacity
         )
     }
 }
@@ -84,6 +85,10 @@ impl AuditRecord {
                 (format!("Contract::{id}"), Some(resident), Some(county))
             }
             Resource::Team { id, county, .. } => (format!("Team::{id}"), None, Some(county)),
+            Resource::Institution { id, county } => (format!("Institution::{id}"), None, Some(county)),
+            Resource::Referral { id, county, resident, .. } => {
+                (format!("Referral::{id}"), Some(resident), Some(county))
+            }
             Resource::ServiceRecord { id, county, resident, .. } => {
                 (format!("ServiceRecord::{id}"), Some(resident), Some(county))
             }

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::{Action, Authorizer, Principal, Resource, Role};
 use crate::org::MemberRole;
+use crate::referrals::Direction;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -44,6 +45,8 @@ pub struct CasePrincipal {
     pub team: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duty: Option<MemberRole>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub institution: Option<String>,
 }
 
 /// A resource as a case (or the audit log) states it.
@@ -64,6 +67,20 @@ pub enum CaseResource {
         id: String,
         county: String,
         institution: String,
+    },
+    Institution {
+        id: String,
+        county: String,
+    },
+    Referral {
+        id: String,
+        county: String,
+        team: String,
+        institution: String,
+        resident: String,
+        direction: Direction,
+        sender: String,
+        receiver: String,
     },
     Contract {
         id: String,
@@ -103,7 +120,14 @@ pub enum CaseResource {
 impl CasePrincipal {
     pub fn of(p: &Principal) -> Self {
         let id = matches!(p.role, Role::Resident | Role::Plugin).then(|| p.subject.clone());
-        CasePrincipal { role: p.role, id, county: p.county.clone(), team: p.team.clone(), duty: p.duty }
+        CasePrincipal {
+            role: p.role,
+            id,
+            county: p.county.clone(),
+            team: p.team.clone(),
+            duty: p.duty,
+            institution: p.institution.clone(),
+        }
     }
 
     /// The principal, named `subject` unless the case says whose it is.
@@ -114,6 +138,7 @@ impl CasePrincipal {
             county: self.county.clone(),
             team: self.team.clone(),
             duty: self.duty,
+            institution: self.institution.clone(),
         }
     }
 }
@@ -131,6 +156,21 @@ impl CaseResource {
             },
             Resource::Team { id, county, institution } => {
                 CaseResource::Team { id: id.to_owned(), county: county.to_owned(), institution: institution.to_owned() }
+            }
+            Resource::Institution { id, county } => {
+                CaseResource::Institution { id: id.to_owned(), county: county.to_owned() }
+            }
+            Resource::Referral { id, county, team, institution, resident, direction, sender, receiver } => {
+                CaseResource::Referral {
+                    id: id.to_owned(),
+                    county: county.to_owned(),
+                    team: team.to_owned(),
+                    institution: institution.to_owned(),
+                    resident: resident.to_owned(),
+                    direction,
+                    sender: sender.to_owned(),
+                    receiver: receiver.to_owned(),
+                }
             }
             Resource::Contract { id, county, team, institution, resident } => CaseResource::Contract {
                 id: id.to_owned(),
@@ -170,6 +210,10 @@ impl CaseResource {
                 Resource::Resident { id, county, household: household.as_deref(), team: team.as_deref() }
             }
             CaseResource::Team { id, county, institution } => Resource::Team { id, county, institution },
+            CaseResource::Institution { id, county } => Resource::Institution { id, county },
+            CaseResource::Referral { id, county, team, institution, resident, direction, sender, receiver } => {
+                Resource::Referral { id, county, team, institution, resident, direction: *direction, sender, receiver }
+            }
             CaseResource::Contract { id, county, team, institution, resident } => {
                 Resource::Contract { id, county, team, institution: institution.as_deref(), resident }
             }

@@ -21,6 +21,7 @@ use thiserror::Error;
 use utoipa::ToSchema;
 
 use crate::org::MemberRole;
+use crate::referrals::Direction;
 
 mod audit;
 pub mod cases;
@@ -47,6 +48,9 @@ pub enum Role {
     Finance,
     /// 居民: a resident, who sees their own record; the subject is their id.
     Resident,
+    /// 医院接诊人员: staff of a receiving institution, such as the county
+    /// hospital's referral office (转诊办): answers referrals up, sends them down.
+    HospitalStaff,
     /// 政策管理员: edits and publishes the policies, region-wide.
     PolicyOfficer,
     /// A county's plugin, as the receiver of resident facts. The kernel acts
@@ -65,6 +69,7 @@ impl Role {
             Role::InsuranceOfficer => "Qianyue::InsuranceOfficer",
             Role::Finance => "Qianyue::Finance",
             Role::Resident => "Qianyue::Resident",
+            Role::HospitalStaff => "Qianyue::HospitalStaff",
             Role::PolicyOfficer => "Qianyue::PolicyOfficer",
             Role::Plugin => "Qianyue::Plugin",
         }
@@ -75,6 +80,11 @@ impl Role {
         let county = !matches!(self, Role::RegionalAdmin | Role::PolicyOfficer);
         let team = matches!(self, Role::TeamMember | Role::VillageDoctor);
         (county, team)
+    }
+
+    /// Whether a principal of this role names the institution it works at.
+    pub fn needs_institution(self) -> bool {
+        self == Role::HospitalStaff
     }
 }
 
@@ -88,6 +98,9 @@ pub struct Principal {
     /// A team member's part in the team, when the token says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duty: Option<MemberRole>,
+    /// Hospital staff's institution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub institution: Option<String>,
 }
 
 impl Principal {
@@ -99,6 +112,7 @@ impl Principal {
             county: Some(county.to_owned()),
             team: None,
             duty: None,
+            institution: None,
         }
     }
 }
@@ -148,9 +162,18 @@ actions! {
     SwitchTeam,
     TerminateContract,
     ObjectToRenewal,
+    RecordMoveOut,
+    ReadMoveOutReports,
     RecordService,
     ReadSchedule,
     ReadWorkList,
+    Refer,
+    AnswerReferral,
+    CancelReferral,
+    FollowUpReferral,
+    ReadReferral,
+    SetReferralCapacity,
+    ReadReferralCapacity,
     SubmitClaim,
     ReadClaims,
     RecordSatisfaction,
@@ -207,6 +230,11 @@ pub enum Resource<'a> {
         county: &'a str,
         institution: &'a str,
     },
+    /// A medical institution: a hospital's reserved capacity.
+    Institution {
+        id: &'a str,
+        county: &'a str,
+    },
     /// `institution`: the team's, when the kernel loaded it.
     Contract {
         id: &'a str,
@@ -223,6 +251,18 @@ pub enum Resource<'a> {
         team: &'a str,
         institution: Option<&'a str>,
         resident: &'a str,
+    },
+    /// A referral (about to be made) of a resident in `team`, which sends it
+    /// up or receives it down; `institution`: the team's.
+    Referral {
+        id: &'a str,
+        county: &'a str,
+        team: &'a str,
+        institution: &'a str,
+        resident: &'a str,
+        direction: Direction,
+        sender: &'a str,
+        receiver: &'a str,
     },
     /// A claim about to be adjudicated; `team`: the resident's on the day.
     Claim {
@@ -252,6 +292,8 @@ impl Resource<'_> {
             Resource::County { .. } => "Qianyue::County",
             Resource::Resident { .. } => "Qianyue::Resident",
             Resource::Team { .. } => "Qianyue::Team",
+            Resource::Institution { .. } => "Qianyue::Institution",
+            Resource::Referral { .. } => "Qianyue::Referral",
             Resource::Contract { .. } => "Qianyue::Contract",
             Resource::ServiceRecord { .. } => "Qianyue::ServiceRecord",
             Resource::Claim { .. } => "Qianyue::Claim",
@@ -544,6 +586,10 @@ fn describe(resource: &Resource<'_>) -> String {
         Resource::County { code } => format!("county `{code}`"),
         Resource::Resident { id, .. } => format!("resident `{id}`"),
         Resource::Team { id, .. } => format!("team `{id}`"),
+        Resource::Institution { id, .. } => format!("institution `{id}`"),
+        Resource::Referral { resident, direction, .. } => {
+            format!("a referral {} of resident `{resident}`", crate::serde_name(direction))
+        }
         Resource::Contract { team, resident, .. } => {
             format!("a contract of team `{team}` for resident `{resident}`")
         }
@@ -655,6 +701,9 @@ fn principal_entity(p: &Principal) -> Option<Entity> {
     if needs_team {
         attrs.insert("team".into(), entity_ref("Qianyue::Team", p.team.as_deref()?)?);
     }
+    if p.role.needs_institution() {
+        attrs.insert("institution".into(), entity_ref("Qianyue::Institution", p.institution.as_deref()?)?);
+    }
     if let (Role::TeamMember, Some(duty)) = (p.role, p.duty) {
         attrs.insert("duty".into(), RestrictedExpression::new_string(duty.name().to_owned()));
     }
@@ -730,6 +779,23 @@ fn resource_entity(resource: &Resource<'_>, entities: &mut Vec<Entity>) -> Optio
             let mut parents = in_county;
             parents.insert(institution);
             (uid("Qianyue::Team", id)?, HashMap::new(), parents)
+        }
+        Resource::Institution { id, county } => {
+            (uid("Qianyue::Institution", id)?, HashMap::new(), HashSet::from([uid("Qianyue::County", county)?]))
+        }
+        Resource::Referral { id, county, team, institution, resident, direction, sender, receiver } => {
+            let team = resource_entity(&Resource::Team { id: team, county, institution }, entities)?;
+            (
+                uid("Qianyue::Referral", id)?,
+                HashMap::from([
+                    ("direction".into(), RestrictedExpression::new_string(crate::serde_name(&direction))),
+                    ("team".into(), RestrictedExpression::new_entity_uid(team.clone())),
+                    ("resident".into(), entity_ref("Qianyue::Resident", resident)?),
+                    ("sender".into(), entity_ref("Qianyue::Institution", sender)?),
+                    ("receiver".into(), entity_ref("Qianyue::Institution", receiver)?),
+                ]),
+                HashSet::from([team, uid("Qianyue::County", county)?]),
+            )
         }
         Resource::ServiceRecord { id, contract, county, team, institution, resident } => {
             let contract =

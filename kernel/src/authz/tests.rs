@@ -11,6 +11,7 @@ fn person(role: Role, county: Option<&str>, team: Option<&str>) -> Principal {
         county: county.map(Into::into),
         team: team.map(Into::into),
         duty: None,
+        institution: None,
     }
 }
 
@@ -272,7 +273,18 @@ fn deciding_per_action_equals_deciding_with_every_policy() {
         Principal { subject: "r1".into(), ..person(Role::Resident, Some(PEI), None) },
         person(Role::PolicyOfficer, None, None),
         Principal::plugin(PEI),
+        Principal { institution: Some("hospital".into()), ..person(Role::HospitalStaff, Some(PEI), None) },
     ];
+    let referral = |direction, team, sender, receiver| Resource::Referral {
+        id: "f1",
+        county: PEI,
+        team,
+        institution: "inst-1",
+        resident: "r1",
+        direction,
+        sender,
+        receiver,
+    };
     let resources = [
         Resource::Region,
         Resource::County { code: PEI },
@@ -297,6 +309,11 @@ fn deciding_per_action_equals_deciding_with_every_policy() {
         Resource::Claim { id: "k1", resident: "r1", county: PEI, household: Some("h1"), team: Some("t1") },
         Resource::Claim { id: "k2", resident: "r2", county: FENG, household: None, team: None },
         Resource::Settlement { county: PEI, period: 2025 },
+        Resource::Institution { id: "hospital", county: PEI },
+        Resource::Institution { id: "hospital", county: FENG },
+        referral(Direction::Up, "t1", "inst-1", "hospital"),
+        referral(Direction::Down, "t1", "hospital", "inst-1"),
+        referral(Direction::Up, "t2", "inst-2", "other-hospital"),
     ];
     let mut allowed = 0;
     for principal in &principals {

@@ -12,7 +12,14 @@ use qianyue::authz::{Principal, Role};
 /// named by their login.
 fn officer() -> Principal {
     let login = std::env::var("USER").unwrap_or_else(|_| "operator".into());
-    Principal { subject: format!("cli:{login}"), role: Role::PolicyOfficer, county: None, team: None, duty: None }
+    Principal {
+        subject: format!("cli:{login}"),
+        role: Role::PolicyOfficer,
+        county: None,
+        team: None,
+        duty: None,
+        institution: None,
+    }
 }
 
 /// Opens the kernel, runs `job` on it, and writes the decisions it made

@@ -1,5 +1,6 @@
 //! `qianyue worklist --team T`: a team's work list as a report for people,
-//! referral suggestions first, then deliveries most overdue first.
+//! referral suggestions first, then the follow-ups its referrals owe, then
+//! deliveries, most overdue first.
 
 use qianyue::kernel::WorkList;
 
@@ -41,17 +42,36 @@ fn report(list: &WorkList, horizon_days: u16) -> String {
     for s in &list.referral_suggestions {
         out.push_str(&format!("  {}  {}  {:?}  (record {})\n", s.suggested_on, s.resident_id, s.reason, s.record_id));
     }
+    out.push_str(&format!("Referral follow-ups: {}\n", list.follow_ups.len()));
+    for f in &list.follow_ups {
+        let direction = qianyue::serde_name(&f.direction);
+        out.push_str(&format!(
+            "  {}  {:<16}  {}  referral {direction} {}\n",
+            f.due_on,
+            when(f.days_overdue),
+            f.resident_id,
+            f.referral_id
+        ));
+    }
     out.push_str(&format!("Due: {}\n", list.due.len()));
     for w in &list.due {
-        let when = match w.days_overdue {
-            d if d > 0 => format!("{d} days overdue"),
-            0 => "due today".to_owned(),
-            d => format!("due in {} days", -d),
-        };
         out.push_str(&format!(
             "  {}  {:<16}  {}  {} {} {}\n",
-            w.due_on, when, w.resident_id, w.package_code, w.item_code, w.item_name
+            w.due_on,
+            when(w.days_overdue),
+            w.resident_id,
+            w.package_code,
+            w.item_code,
+            w.item_name
         ));
     }
     out
+}
+
+fn when(days_overdue: i64) -> String {
+    match days_overdue {
+        d if d > 0 => format!("{d} days overdue"),
+        0 => "due today".to_owned(),
+        d => format!("due in {} days", -d),
+    }
 }

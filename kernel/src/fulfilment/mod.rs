@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 
 use crate::contracts::Contract;
 use crate::plugins::Package;
+use crate::residents::{Tag, Tags};
 
 /// How a service was delivered (履约方式).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -336,6 +337,78 @@ pub fn triggers(new: &ServiceRecord, others: &[&ServiceRecord]) -> Vec<Trigger> 
         raised.push(Trigger::MentalDisorderUnstable);
     }
     raised
+}
+
+/// What a correction does to the open suggestions its corrected record
+/// raised: those whose cause it keeps stay open and are not raised again;
+/// the others are withdrawn. Returns (the triggers to raise anew, the ids
+/// of the suggestions to withdraw).
+pub fn reconsider(raised: Vec<Trigger>, open_of_corrected: &[ReferralSuggestion]) -> (Vec<Trigger>, Vec<String>) {
+    let withdrawn = open_of_corrected.iter().filter(|s| !raised.contains(&s.reason)).map(|s| s.id.clone()).collect();
+    let anew = raised.into_iter().filter(|t| !open_of_corrected.iter().any(|s| s.reason == *t)).collect();
+    (anew, withdrawn)
+}
+
+/// A resident's move out of the county, as their team enters it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveOut {
+    #[serde(with = "crate::iso_date")]
+    #[schema(value_type = String, format = Date)]
+    pub on: Date,
+    /// Where to, as precisely as known: `"江苏省徐州市鼓楼区"`.
+    pub destination: String,
+}
+
+/// A tuberculosis patient who moved out of the county, reported upward
+/// (迁出报告): the protocol makes the team tell the county, so that the
+/// patient's treatment is handed over and not lost.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct MoveOutReport {
+    pub id: String,
+    pub resident_id: String,
+    pub county_code: String,
+    pub team_id: String,
+    pub contract_id: String,
+    #[serde(with = "crate::iso_date")]
+    #[schema(value_type = String, format = Date)]
+    pub moved_on: Date,
+    pub destination: String,
+    pub reported_by: String,
+    /// RFC 3339, UTC.
+    pub reported_at: String,
+}
+
+/// Why a move out cannot be recorded as entered.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum MoveOutError {
+    #[error("a move out needs its destination")]
+    NoDestination,
+    #[error("{on} is in the future: record a move once it has happened")]
+    InFuture { on: Date },
+    #[error("the contract began on {from}, after the move on {on}")]
+    BeforeContract { on: Date, from: Date },
+}
+
+/// Checks a move out against the contract it ends, as of `today`; whether
+/// it must be reported upward is [`must_report_move_out`].
+pub fn check_move_out(m: &MoveOut, contract: &Contract, today: Date) -> Result<(), MoveOutError> {
+    if m.destination.trim().is_empty() {
+        return Err(MoveOutError::NoDestination);
+    }
+    if m.on > today {
+        return Err(MoveOutError::InFuture { on: m.on });
+    }
+    let (from, _) = coverage(contract);
+    if m.on < from {
+        return Err(MoveOutError::BeforeContract { on: m.on, from });
+    }
+    Ok(())
+}
+
+/// Tuberculosis patients' moves are reported upward (患者从本辖区居住地迁出，要及时向上级专业机构报告).
+pub fn must_report_move_out(tags: &Tags) -> bool {
+    tags.contains(&Tag::Tuberculosis)
 }
 
 /// One line of a work list (工作清单): the next delivery of one item for one

@@ -14,6 +14,7 @@ use crate::authz::{Action, Principal, Resource};
 use crate::contracts::{Contract, Period};
 use crate::fulfilment::{self, ItemSchedule, NewServiceRecord, ReferralSuggestion, ServiceRecord, WorkItem};
 use crate::plugins::Package;
+use crate::referrals::{self, FollowUpDue};
 use crate::store::RecordWriteError;
 
 /// A stored record and the referrals its measurements suggest.
@@ -21,6 +22,9 @@ use crate::store::RecordWriteError;
 pub struct RecordedService {
     pub record: ServiceRecord,
     pub referral_suggestions: Vec<ReferralSuggestion>,
+    /// The suggestions of the corrected record whose cause the correction
+    /// removed: withdrawn, off the team's work list.
+    pub withdrawn_suggestions: Vec<String>,
 }
 
 /// What a contract owes, item by item, as of a day.
@@ -44,6 +48,9 @@ pub struct WorkList {
     pub as_of: Date,
     /// Referrals the protocols suggest, oldest first: these come first.
     pub referral_suggestions: Vec<ReferralSuggestion>,
+    /// Follow-ups the team owes within two weeks of its residents'
+    /// referrals, most overdue first.
+    pub follow_ups: Vec<FollowUpDue>,
     /// Deliveries due by `as_of` plus the horizon, most overdue first.
     pub due: Vec<WorkItem>,
 }
@@ -99,22 +106,27 @@ impl Kernel {
             recorded_at: now(),
         };
         let history = self.store.service_records_of_resident(&contract.resident_id).await?;
-        let referral_suggestions: Vec<ReferralSuggestion> =
-            fulfilment::triggers(&record, &fulfilment::standing(&history))
-                .into_iter()
-                .map(|reason| ReferralSuggestion {
-                    id: uuid::Uuid::now_v7().to_string(),
-                    record_id: record.id.clone(),
-                    contract_id: contract.id.clone(),
-                    resident_id: contract.resident_id.clone(),
-                    team_id: contract.team_id.clone(),
-                    county_code: contract.county_code.clone(),
-                    reason,
-                    suggested_on: today,
-                })
-                .collect();
-        self.store.insert_service_record(&record, &referral_suggestions).await?;
-        Ok(RecordedService { record, referral_suggestions })
+        let raised = fulfilment::triggers(&record, &fulfilment::standing(&history));
+        let open_of_corrected = match &record.corrects {
+            Some(corrected) => self.store.open_suggestions_of_record(corrected).await?,
+            None => Vec::new(),
+        };
+        let (raised, withdrawn) = fulfilment::reconsider(raised, &open_of_corrected);
+        let referral_suggestions: Vec<ReferralSuggestion> = raised
+            .into_iter()
+            .map(|reason| ReferralSuggestion {
+                id: uuid::Uuid::now_v7().to_string(),
+                record_id: record.id.clone(),
+                contract_id: contract.id.clone(),
+                resident_id: contract.resident_id.clone(),
+                team_id: contract.team_id.clone(),
+                county_code: contract.county_code.clone(),
+                reason,
+                suggested_on: today,
+            })
+            .collect();
+        self.store.insert_service_record(&record, &referral_suggestions, &withdrawn).await?;
+        Ok(RecordedService { record, referral_suggestions, withdrawn_suggestions: withdrawn })
     }
 
     /// What a contract owes and what was delivered, as of `as_of` (today).
@@ -163,6 +175,7 @@ impl Kernel {
             team_id: team.id.clone(),
             as_of,
             referral_suggestions: self.store.open_referral_suggestions(&team.id).await?,
+            follow_ups: referrals::follow_ups_due(&self.store.referrals_of_team(&team.id).await?, as_of),
             due: fulfilment::work_list(schedules, as_of, Duration::days(i64::from(horizon_days))),
         })
     }

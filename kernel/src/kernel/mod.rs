@@ -13,7 +13,9 @@ mod fulfilment;
 mod import;
 mod plugins;
 mod policies;
+mod referrals;
 pub use policies::{FLIP_WINDOW, Flip, FlipReport};
+pub use referrals::MovedOut;
 mod renewal;
 
 pub use fulfilment::{ContractSchedule, RecordedService, WorkList};
@@ -94,6 +96,12 @@ pub enum KernelError {
     Busy(String),
     #[error("record `{0}` was corrected by someone else just now: reload and correct that correction")]
     CorrectedMeanwhile(String),
+    #[error(transparent)]
+    Referral(#[from] crate::referrals::ReferralError),
+    #[error("referral `{0}` was changed by someone else just now: reload it")]
+    ReferralChanged(String),
+    #[error(transparent)]
+    MoveOut(#[from] crate::fulfilment::MoveOutError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

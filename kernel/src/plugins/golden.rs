@@ -28,6 +28,8 @@ struct GoldenFile {
 #[serde(deny_unknown_fields)]
 struct Case {
     name: String,
+    #[allow(dead_code, reason = "for the people reading the file: the rule a case tests and its arithmetic")]
+    comment: Option<String>,
     call: String,
     input: Value,
     expect: Value,

@@ -97,20 +97,7 @@ impl Store {
         reason: &str,
     ) -> Result<(), ContractWriteError> {
         let mut tx = self.begin_write().await?;
-        let ended = sqlx::query(
-            "UPDATE contracts SET status = 'terminated', ended_on = $1, end_reason = $2 WHERE id = $3 AND status = 'active'",
-        )
-        .bind(date_text(on))
-        .bind(reason)
-        .bind(&c.id)
-        .execute(&mut *tx)
-        .await?;
-        if ended.rows_affected() != 1 {
-            return Err(LifecycleError::NotActive { id: c.id.clone(), status: ContractStatus::Terminated }.into());
-        }
-        leave_team(&mut tx, c.household_id.as_deref(), &c.team_id, c.period).await?;
-        let event = ContractEvent::Terminated { on, reason: reason.to_owned() };
-        events::append(&mut tx, &stream(&c.id), event.kind(), &event, actor, Some(reason)).await?;
+        end_contract(&mut tx, c, on, actor, reason).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -431,6 +418,32 @@ pub(super) async fn join_team(
 
 /// Counts a resident out of a team's panel, releasing the household's doctor
 /// when its last member leaves.
+/// Terminates an active contract on `on` within a write transaction: its
+/// team's counts and its event go with it.
+pub(super) async fn end_contract(
+    conn: &mut AnyConnection,
+    c: &Contract,
+    on: Date,
+    actor: &str,
+    reason: &str,
+) -> Result<(), ContractWriteError> {
+    let ended = sqlx::query(
+        "UPDATE contracts SET status = 'terminated', ended_on = $1, end_reason = $2 WHERE id = $3 AND status = 'active'",
+    )
+    .bind(date_text(on))
+    .bind(reason)
+    .bind(&c.id)
+    .execute(&mut *conn)
+    .await?;
+    if ended.rows_affected() != 1 {
+        return Err(LifecycleError::NotActive { id: c.id.clone(), status: ContractStatus::Terminated }.into());
+    }
+    leave_team(conn, c.household_id.as_deref(), &c.team_id, c.period).await?;
+    let event = ContractEvent::Terminated { on, reason: reason.to_owned() };
+    events::append(conn, &stream(&c.id), event.kind(), &event, actor, Some(reason)).await?;
+    Ok(())
+}
+
 async fn leave_team(
     conn: &mut AnyConnection,
     household: Option<&str>,

@@ -33,11 +33,13 @@ impl From<sqlx::Error> for RecordWriteError {
 }
 
 impl Store {
-    /// Stores a record and the suggestions it raised, or nothing.
+    /// Stores a record and the suggestions it raised, and withdraws the
+    /// suggestions a correction removed the cause of, or does nothing.
     pub async fn insert_service_record(
         &self,
         r: &ServiceRecord,
         suggestions: &[ReferralSuggestion],
+        withdrawn: &[String],
     ) -> Result<(), RecordWriteError> {
         let mut tx = self.begin_write().await?;
         let m = r.measurements;
@@ -86,6 +88,12 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        for id in withdrawn {
+            sqlx::query("UPDATE referral_suggestions SET status = 'withdrawn' WHERE id = $1 AND status = 'open'")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -131,11 +139,24 @@ impl Store {
 
     /// A team's referral suggestions not yet acted on, oldest first.
     pub async fn open_referral_suggestions(&self, team_id: &str) -> Result<Vec<ReferralSuggestion>, StoreError> {
+        self.open_suggestions_where("team_id = $1", team_id).await
+    }
+
+    /// The suggestions a record raised that are still open.
+    pub async fn open_suggestions_of_record(&self, record_id: &str) -> Result<Vec<ReferralSuggestion>, StoreError> {
+        self.open_suggestions_where("record_id = $1", record_id).await
+    }
+
+    async fn open_suggestions_where(
+        &self,
+        condition: &'static str,
+        value: &str,
+    ) -> Result<Vec<ReferralSuggestion>, StoreError> {
         let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {SUGGESTION_COLUMNS} FROM referral_suggestions WHERE team_id = $1 AND status = 'open' \
+            "SELECT {SUGGESTION_COLUMNS} FROM referral_suggestions WHERE {condition} AND status = 'open' \
              ORDER BY suggested_on, id"
         )))
-        .bind(team_id)
+        .bind(value)
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(suggestion).collect()

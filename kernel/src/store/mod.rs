@@ -20,6 +20,7 @@ mod import;
 mod org;
 mod plugins;
 mod policies;
+mod referrals;
 mod renewal;
 mod residents;
 mod synthetic;
@@ -33,6 +34,7 @@ pub use idempotency::Claim;
 pub use import::ImportedChunk;
 pub use plugins::{StoredActivation, StoredLimits, StoredVersion};
 pub use policies::{NewPolicyVersion, PolicyVersion};
+pub use referrals::ReferralWriteError;
 pub use renewal::{RenewalRun, RenewalWriteError};
 pub use residents::InsertResidentError;
 
@@ -43,6 +45,10 @@ use sqlx::migrate::Migrator;
 use sqlx::{AnyConnection, AnyPool, Executor, Row};
 use thiserror::Error;
 use time::Date;
+
+// The newer tables store their enums by their serde names, so that the API
+// and the database agree.
+use crate::serde_name as enum_name;
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
@@ -224,12 +230,6 @@ fn parsed<T>(
 ) -> Result<T, StoreError> {
     let value = text(row, column)?;
     parse(&value).ok_or(StoreError::Corrupt { table, column, value })
-}
-
-/// A unit enum's name as serde writes it (`home_visit`): how the newer
-/// tables store their enums, so that the API and the database agree.
-fn enum_name(value: &impl serde::Serialize) -> String {
-    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 /// Reads a column [`enum_name`] wrote.

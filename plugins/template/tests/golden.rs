@@ -2,7 +2,8 @@
 //! shipped `config.json`, as the kernel's `qianyue plugin test` runs them
 //! against the built component, so that `cargo test` catches a golden file
 //! and the rules drifting apart. Nothing here is county-specific: add cases
-//! to `golden/`, not code here.
+//! to `golden/`, not code here, each with a `comment` stating the rule it
+//! tests and its arithmetic (a case without one fails).
 
 // A malformed golden file should stop the test loudly.
 #![allow(clippy::unwrap_used, clippy::panic)]
@@ -163,6 +164,10 @@ fn run(call: &str, input: &Value) -> Value {
     }
 }
 
+/// A case's fields, as the kernel reads them. `comment` is optional there;
+/// here every case must say which rule it tests and its arithmetic.
+const CASE_FIELDS: [&str; 5] = ["name", "comment", "call", "input", "expect"];
+
 #[test]
 fn golden_cases_answer_as_expected() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -174,10 +179,19 @@ fn golden_cases_answer_as_expected() {
         let file: Value = serde_json::from_str(&fs::read_to_string(path).unwrap()).unwrap();
         for case in list(&file["cases"]) {
             count += 1;
+            let (file, name) = (path.display(), text(&case["name"]));
+            // The kernel refuses any other field of a case.
+            let fields = case.as_object().unwrap_or_else(|| panic!("{file} / {name}: not an object"));
+            if let Some(field) = fields.keys().find(|field| !CASE_FIELDS.contains(&field.as_str())) {
+                failures.push(format!("{file} / {name}\n  unknown field `{field}` (known: {CASE_FIELDS:?})"));
+            }
+            if case["comment"].as_str().is_none_or(|comment| comment.trim().is_empty()) {
+                failures.push(format!("{file} / {name}\n  no comment: state the rule and its arithmetic"));
+            }
             let actual = run(&text(&case["call"]), &case["input"]);
             if actual != case["expect"] {
-                let (file, case, expected) = (path.display(), text(&case["name"]), &case["expect"]);
-                failures.push(format!("{file} / {case}\n  expected: {expected}\n  actual:   {actual}"));
+                let expected = &case["expect"];
+                failures.push(format!("{file} / {name}\n  expected: {expected}\n  actual:   {actual}"));
             }
         }
     }
