@@ -17,7 +17,7 @@ const TARGET: &str = "wasm32-wasip2";
 const NEWEST_WIT: &str = "v1.0.0";
 
 /// County plugins bundled into the kernel binary (loaded by `qianyue serve`).
-const BUNDLED: &[&str] = &["pei-county"];
+const BUNDLED: &[&str] = &["pei-county", "anhui-county", "poverty-county", "ningbo-jiangdong"];
 /// Plugins built only for the kernel's own tests.
 const FIXTURES: &[&str] = &["fixtures/unruly"];
 
@@ -36,6 +36,9 @@ fn run() -> Result<(), String> {
 
     println!("cargo::rerun-if-changed={}", root.join("wit").display());
     println!("cargo::rerun-if-changed={}", root.join("policies").display());
+    // The plugins' workspace: their shared build profile and lock file.
+    println!("cargo::rerun-if-changed={}", root.join("plugins/Cargo.toml").display());
+    println!("cargo::rerun-if-changed={}", root.join("plugins/Cargo.lock").display());
 
     let mut bundled = String::from("/// County plugins compiled into the kernel.\n");
     bundled.push_str("pub const PLUGINS: &[BundledPlugin] = &[\n");

@@ -195,9 +195,12 @@ pub async fn kernel_on(
     use qianyue::plugins::{Limits, PluginHost};
     let store = qianyue::store::Store::open(&database.store_url(data_dir)).await.unwrap();
     qianyue::demo::load(&store, clock.today().year()).await.unwrap();
+    // The bundled plugins compiled and snapshotted once for every test, as a
+    // restarted kernel finds them in its data folder.
+    let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("plugin-cache");
     let kernel = qianyue::Kernel {
         store,
-        plugins: std::sync::Arc::new(PluginHost::new(Limits::default()).unwrap()),
+        plugins: std::sync::Arc::new(PluginHost::cached(Limits::default(), &cache).unwrap()),
         authz: qianyue::authz::Policies::new(qianyue::authz::Authorizer::bundled().unwrap()),
         tokens: qianyue::tokens::TokenKeys::from_secret(&[42; 32]),
         clock,

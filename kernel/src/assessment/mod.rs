@@ -96,6 +96,9 @@ pub fn check(new: &NewSatisfactionCheck, contract: &Contract, today: Date) -> Re
     Ok(())
 }
 
+/// The chronic conditions whose control rates are figured (血压、血糖控制率).
+pub const CONTROLLED: [Tag; 2] = [Tag::Hypertension, Tag::Diabetes];
+
 /// One figure: a rate, and who it counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Figure {
@@ -188,8 +191,9 @@ pub struct Inputs<'a> {
     pub as_of: Date,
     /// The residents of the scope's area, for the signing rates.
     pub area: &'a [&'a Resident],
-    /// The recorded tags of the signed residents (more may be given), for
-    /// the control rates: who is hypertensive or diabetic on the day.
+    /// The recorded tags of the signed residents, for the control rates:
+    /// who is hypertensive or diabetic on the day. Only [`CONTROLLED`] tags
+    /// are read; others may be given.
     pub recorded: &'a HashMap<String, RecordedTags>,
     /// The scope's contracts of the period, whatever their status.
     pub contracts: &'a [&'a Priced],
@@ -326,11 +330,12 @@ pub fn assess(inputs: &Inputs<'_>) -> Assessment {
         }
         Figure::of(counted, not_counted)
     };
-    let blood_pressure_control = control(Tag::Hypertension, |r| {
+    let [hypertension, diabetes] = CONTROLLED;
+    let blood_pressure_control = control(hypertension, |r| {
         let m = r.measurements;
         m.systolic.map(|s| s < 140 && m.diastolic.is_none_or(|d| d < 90))
     });
-    let glucose_control = control(Tag::Diabetes, |r| r.measurements.fasting_glucose.map(|g| g < 70));
+    let glucose_control = control(diabetes, |r| r.measurements.fasting_glucose.map(|g| g < 70));
 
     let mut latest_check: BTreeMap<&str, &SatisfactionCheck> = BTreeMap::new();
     for check in inputs.checks.iter().filter(|c| c.reached && c.checked_on <= as_of) {

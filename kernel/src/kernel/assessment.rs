@@ -301,7 +301,7 @@ impl Kernel {
             let recorded = residents.iter().map(|r| (r.id.clone(), r.recorded_tags.clone())).collect();
             (residents, self.store.townships_of_residents(county).await?, recorded)
         } else {
-            (Vec::new(), HashMap::new(), self.store.recorded_tags_of_county(county).await?)
+            (Vec::new(), HashMap::new(), self.store.recorded_tags_among(county, &assessment::CONTROLLED).await?)
         };
         let stored = self.store.contracts_of_county(county, period).await?;
         let records = self.store.service_records_of_county(county, period).await?;

@@ -37,6 +37,9 @@ use crate::residents::{Tag, Tags};
 /// The published worlds this kernel loads, oldest first.
 pub const WORLDS: [&str; 2] = [v0_1_0::WORLD, v1_0_0::WORLD];
 
+/// The least wall clock a load-time call gets: see [`PluginHost::loading`].
+const LOADING_DEADLINE: Duration = Duration::from_secs(1);
+
 /// A plugin could not be loaded or did not answer properly.
 #[derive(Debug, Error)]
 pub enum PluginError {
@@ -348,7 +351,7 @@ impl PluginHost {
             // Configured, snapshotted and described before: nothing runs until a call.
             return Ok(plugin);
         }
-        let (world, runner, info, starts_configured) = if let Some(snapshot) = cached {
+        let (world, mut runner, info, starts_configured) = if let Some(snapshot) = cached {
             // Configured and snapshotted before: the original is not even mapped.
             let (runner, info) = self.v1_runner(&snapshot, config, true).map_err(invalid)?;
             (v1_0_0::WORLD, runner, info, Ok(()))
@@ -368,9 +371,8 @@ impl PluginHost {
                     }
                 }
             } else {
-                let mut runner = v0_1_0::Runner::new(&self.linker, &component, self.probing()).map_err(invalid)?;
+                let runner = v0_1_0::Runner::new(&self.linker, &component, self.loading()).map_err(invalid)?;
                 let info = runner.info().map_err(|f| invalid(f.into_error("?").to_string()))?;
-                runner.identified(self.county_limits(&info.county_code)?);
                 (world, Runner::V0_1(runner), info, Err(format!("{world} has no configuration")))
             }
         };
@@ -380,6 +382,12 @@ impl PluginHost {
         }
         .map_err(|f| invalid(f.into_error(&info.county_code).to_string()))?;
         checks::catalogue(&catalogue).map_err(invalid)?;
+        // Loaded: from now on its calls run under its county's limits.
+        let county_limits = self.county_limits(&info.county_code)?;
+        match &mut runner {
+            Runner::V0_1(r) => r.identified(county_limits),
+            Runner::V1_0(r) => r.identified(&info, county_limits),
+        }
         if starts_configured.is_ok() {
             let described = Described { info: info.clone(), catalogue: catalogue.clone() };
             if let Ok(text) = serde_json::to_string(&described) {
@@ -424,9 +432,15 @@ impl PluginHost {
         })
     }
 
-    /// Limits for a component that has not yet said which county it is.
-    fn probing(&self) -> sandbox::SharedLimits {
-        Arc::new(RwLock::new(self.limits.clone()))
+    /// Limits for the kernel's own calls while it loads a component
+    /// (`info`, `configure`, the snapshot, `packages`): a call's fuel and
+    /// memory, but at least a second of wall clock. These first calls of
+    /// freshly compiled code pay for touching it, on a machine that may be
+    /// busy compiling others; the deadline guards serving, and fuel still
+    /// bounds the work.
+    fn loading(&self) -> sandbox::SharedLimits {
+        let deadline = self.limits.deadline.max(LOADING_DEADLINE);
+        Arc::new(RwLock::new(Limits { deadline, ..self.limits.clone() }))
     }
 
     /// A v1 runner for `component`, identified and with its configuration
@@ -437,10 +451,9 @@ impl PluginHost {
         config: &str,
         preconfigured: bool,
     ) -> Result<(Runner, PluginInfo), String> {
-        let mut runner = v1_0_0::Runner::new(&self.linker, component, self.probing(), config, preconfigured)?;
+        let mut runner = v1_0_0::Runner::new(&self.linker, component, self.loading(), config, preconfigured)?;
         let info = runner.info().map_err(|f| f.into_error("?").to_string())?;
-        let limits = self.county_limits(&info.county_code).map_err(|e| e.to_string())?;
-        runner.identified(&info, limits);
+        runner.identified(&info, self.loading());
         runner
             .configure()
             .map_err(|f| f.into_error(&info.county_code).to_string())?
@@ -451,7 +464,7 @@ impl PluginHost {
     /// The component `bytes` snapshotted after `configure` accepted
     /// `config`, compiled and cached under `name`.
     fn snapshot(&self, bytes: &[u8], config: &str, info: &PluginInfo, name: &str) -> Result<Component, String> {
-        let limits = self.limits_of(&info.county_code).map_err(|e| e.to_string())?;
+        let limits = sandbox::current(&self.loading());
         let label = format!("{}@{}", info.county_code, info.version);
         let configured =
             snapshot::configured(&self.engine, &self.linker, bytes, &limits, &label, |store, instance| {

@@ -135,14 +135,26 @@ impl Store {
         &self,
         county_code: &str,
     ) -> Result<HashMap<String, RecordedTags>, StoreError> {
-        let tags = sqlx::query(
+        self.recorded_tags_among(county_code, &Tag::ALL).await
+    }
+
+    /// Only the recorded `tags` of a county's residents, by resident: a
+    /// settlement's score reads two tags of a million residents' many.
+    pub async fn recorded_tags_among(
+        &self,
+        county_code: &str,
+        tags: &[Tag],
+    ) -> Result<HashMap<String, RecordedTags>, StoreError> {
+        let sql = format!(
             "SELECT t.resident_id, t.tag, t.recorded_on, t.source FROM resident_tags t \
-             JOIN residents r ON r.id = t.resident_id WHERE r.county_code = $1",
-        )
-        .bind(county_code)
-        .fetch_all(&self.pool)
-        .await?;
-        tag_rows(&tags)
+             JOIN residents r ON r.id = t.resident_id WHERE r.county_code = $1 AND t.tag IN {}",
+            placeholders(1, tags.len(), 2)
+        );
+        let mut query = sqlx::query(bulk_sql(self.backend, &sql)).bind(county_code);
+        for tag in tags {
+            query = query.bind(tag.name());
+        }
+        tag_rows(&query.fetch_all(&self.pool).await?)
     }
 
     async fn with_tags(&self, mut residents: Vec<Resident>) -> Result<Vec<Resident>, StoreError> {
