@@ -19,13 +19,13 @@ mod common;
 use std::collections::HashMap;
 use std::path::Path;
 
-use common::{databases, kernel_on, member, sign};
+use common::{databases, delivery, kernel_on, member, person, sign};
 use qianyue::Kernel;
-use qianyue::authz::{Principal, Role};
+use qianyue::authz::Role;
 use qianyue::claims::{NewClaim, StoredClaim};
 use qianyue::contracts::{Contract, Period};
 use qianyue::demo::{GULIN, JIANGDONG, JINZHAI, PEI};
-use qianyue::fulfilment::{Measurements, NewServiceRecord, ServiceMode};
+use qianyue::fulfilment::{Measurements, NewServiceRecord};
 use qianyue::kernel::Clock;
 use qianyue::plugins::{CareKind, CareLevel, Claim, PriceRequest, ResidentFacts, TeamActivity};
 use qianyue::settlement::SettlementReport;
@@ -82,17 +82,6 @@ struct Care {
     on: Date,
     amount: i64,
     case: &'static str,
-}
-
-fn office(county: &str, role: Role) -> Principal {
-    Principal {
-        subject: format!("{role:?}-of-{county}"),
-        role,
-        county: Some(county.into()),
-        team: None,
-        duty: None,
-        institution: None,
-    }
 }
 
 /// A golden case of a bundled plugin, by name: its input and the answer it
@@ -190,20 +179,12 @@ async fn run(year: &Year) {
                 Reading::Pressure(s, d) => Measurements { systolic: Some(s), diastolic: Some(d), ..Default::default() },
                 Reading::Glucose(g) => Measurements { fasting_glucose: Some(g), ..Default::default() },
             };
-            let record = NewServiceRecord {
-                package_code: (*package).into(),
-                item_code: (*item).into(),
-                delivered_on: *on,
-                place: year.place.into(),
-                mode: ServiceMode::Individual,
-                measurements,
-                corrects: None,
-            };
+            let record = NewServiceRecord { place: year.place.into(), ..delivery(package, item, *on, measurements) };
             let recorded = december.record_service(&doctor, &contracts[resident], record).await;
             let recorded = recorded.unwrap_or_else(|e| panic!("{}: {resident} {package} {item}: {e}", db.name));
             assert!(recorded.referral_suggestions.is_empty(), "every reading is within the protocols' bounds");
         }
-        let officer = office(year.county, Role::InsuranceOfficer);
+        let officer = person(year.county, Role::InsuranceOfficer, None);
         for care in year.claims {
             let new = NewClaim {
                 resident_id: care.resident.into(),
@@ -219,7 +200,7 @@ async fn run(year: &Year) {
         }
 
         let new_year = kernel_on(&db, dir.path(), &[], Clock::Fixed(SETTLED_ON)).await;
-        let finance = office(year.county, Role::Finance);
+        let finance = person(year.county, Role::Finance, None);
         let settled = new_year.settle(&finance, year.county, PERIOD).await.unwrap();
         assert!(!settled.stored_before);
 

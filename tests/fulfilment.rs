@@ -7,40 +7,16 @@
 
 mod common;
 
-use common::{Server, databases, kernel_on, member, qianyue, request, sign};
+use common::{Server, databases, glucose_test, kernel_on, member, person, qianyue, request, sign};
 use qianyue::KernelError;
-use qianyue::authz::{Principal, Role};
+use qianyue::authz::Role;
 use qianyue::claims::{NewClaim, StoredClaim};
 use qianyue::demo::PEI;
-use qianyue::fulfilment::{Measurements, NewServiceRecord, ServiceMode, Trigger};
+use qianyue::fulfilment::{NewServiceRecord, Trigger};
 use qianyue::kernel::Clock;
 use qianyue::plugins::{CareKind, CareLevel, ShareKind};
 use serde_json::json;
-use time::Date;
 use time::macros::date;
-
-fn glucose_test(on: Date, tenths: u16) -> NewServiceRecord {
-    NewServiceRecord {
-        package_code: "PEI-MB".into(),
-        item_code: "fasting-glucose".into(),
-        delivered_on: on,
-        place: "安国镇卫生院".into(),
-        mode: ServiceMode::Centralised,
-        measurements: Measurements { fasting_glucose: Some(tenths), ..Default::default() },
-        corrects: None,
-    }
-}
-
-fn person(role: Role, team: Option<&str>) -> Principal {
-    Principal {
-        subject: format!("{role:?}"),
-        role,
-        county: Some(PEI.into()),
-        team: team.map(Into::into),
-        duty: None,
-        institution: None,
-    }
-}
 
 #[tokio::test]
 async fn the_team_records_what_it_delivered_and_the_protocols_and_work_list_follow() {
@@ -60,13 +36,13 @@ async fn the_team_records_what_it_delivered_and_the_protocols_and_work_list_foll
 
         // Only the resident's own team records: another team, an inspector and the region may not.
         let first = glucose_test(date!(2026 - 01 - 05), 75);
-        for outsider in [member(PEI, "team-anguo-2"), person(Role::Inspector, None), common::regional_admin()] {
+        for outsider in [member(PEI, "team-anguo-2"), person(PEI, Role::Inspector, None), common::regional_admin()] {
             let refused = january.record_service(&outsider, &contract.id, first.clone()).await;
             assert!(matches!(refused, Err(KernelError::Denied(_))), "{outsider:?}: {refused:?}");
         }
-        let village_doctor = person(Role::VillageDoctor, Some("team-anguo-1"));
+        let village_doctor = person(PEI, Role::VillageDoctor, Some("team-anguo-1"));
         let recorded = january.record_service(&village_doctor, &contract.id, first).await.unwrap();
-        assert_eq!(recorded.record.recorded_by, "VillageDoctor");
+        assert_eq!(recorded.record.recorded_by, "VillageDoctor-of-320322");
         assert!(recorded.referral_suggestions.is_empty(), "one unsatisfactory result is not enough");
         let tomorrow = glucose_test(date!(2026 - 01 - 06), 70);
         let early = january.record_service(&doctor, &contract.id, tomorrow).await;
@@ -236,7 +212,7 @@ async fn claims_are_adjudicated_by_the_countys_plugin_across_the_insurance_year(
         let k = kernel_on(&db, dir.path(), &[], Clock::Fixed(date!(2026 - 03 - 01))).await;
         let doctor = member(PEI, "team-anguo-1");
         let contract = k.sign(&doctor, sign("res-pei-006", "team-anguo-1", &["PEI-GW", "PEI-NZ"])).await.unwrap();
-        let officer = person(Role::InsuranceOfficer, None);
+        let officer = person(PEI, Role::InsuranceOfficer, None);
 
         // 1,000 yuan inpatient: deductible 20,000 fen; (100,000 − 20,000) × 85% = 68,000; the rest 12,000.
         let stay = k.submit_claim(&officer, episode("res-pei-006", CareKind::Inpatient, 100_000)).await.unwrap();

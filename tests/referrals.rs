@@ -8,11 +8,11 @@
 
 mod common;
 
-use common::{Server, county_admin, databases, kernel_on, member, qianyue, request, sign};
+use common::{Server, county_admin, databases, glucose_test, kernel_on, member, person, qianyue, request, sign};
 use qianyue::KernelError;
 use qianyue::authz::{Principal, Role};
 use qianyue::demo::PEI;
-use qianyue::fulfilment::{Measurements, MoveOut, NewServiceRecord, ServiceMode};
+use qianyue::fulfilment::{MoveOut, NewServiceRecord};
 use qianyue::kernel::{Clock, NewResident};
 use qianyue::referrals::{
     Answer, Capacity, Direction, FollowUpMode, NewFollowUp, NewReferral, PrescriptionLine, ReferralError,
@@ -26,27 +26,14 @@ use time::macros::date;
 const TEAM: &str = "team-anguo-1";
 const HOSPITAL: &str = "pei-hospital";
 
-fn glucose_test(on: Date, tenths: u16, corrects: Option<&str>) -> NewServiceRecord {
-    NewServiceRecord {
-        package_code: "PEI-MB".into(),
-        item_code: "fasting-glucose".into(),
-        delivered_on: on,
-        place: "安国镇卫生院".into(),
-        mode: ServiceMode::Centralised,
-        measurements: Measurements { fasting_glucose: Some(tenths), ..Default::default() },
-        corrects: corrects.map(Into::into),
-    }
+/// A glucose test that corrects `corrects`, if given.
+fn glucose(on: Date, tenths: u16, corrects: Option<&str>) -> NewServiceRecord {
+    NewServiceRecord { corrects: corrects.map(Into::into), ..glucose_test(on, tenths) }
 }
 
-fn person(role: Role, team: Option<&str>, institution: Option<&str>) -> Principal {
-    Principal {
-        subject: format!("{role:?}"),
-        role,
-        county: Some(PEI.into()),
-        team: team.map(Into::into),
-        duty: None,
-        institution: institution.map(Into::into),
-    }
+/// Staff of a Pei institution (a hospital's referral office).
+fn hospital_staff(institution: &str) -> Principal {
+    Principal { institution: Some(institution.into()), ..person(PEI, Role::HospitalStaff, None) }
 }
 
 fn up(resident: &str, suggestion: Option<&str>, slot_on: Option<Date>) -> NewReferral {
@@ -68,25 +55,22 @@ async fn referrals_up_and_down_with_reserved_slots_and_follow_ups() {
         let january = kernel_on(&db, dir.path(), &[], Clock::Fixed(date!(2026 - 01 - 05))).await;
         let doctor = member(PEI, TEAM);
         let contract = january.sign(&doctor, sign("res-pei-004", TEAM, &["PEI-GW", "PEI-MB"])).await.unwrap();
-        january.record_service(&doctor, &contract.id, glucose_test(date!(2026 - 01 - 05), 75, None)).await.unwrap();
+        january.record_service(&doctor, &contract.id, glucose(date!(2026 - 01 - 05), 75, None)).await.unwrap();
 
         // A second unsatisfactory result suggests a referral; the correction that
         // removes the cause withdraws it, and correcting back raises it again.
         let april = kernel_on(&db, dir.path(), &[], Clock::Fixed(date!(2026 - 04 - 10))).await;
-        let high = april.record_service(&doctor, &contract.id, glucose_test(date!(2026 - 04 - 10), 78, None)).await;
+        let high = april.record_service(&doctor, &contract.id, glucose(date!(2026 - 04 - 10), 78, None)).await;
         let high = high.unwrap();
         let suggested = high.referral_suggestions[0].id.clone();
         let fixed =
-            april.record_service(&doctor, &contract.id, glucose_test(date!(2026 - 04 - 10), 61, Some(&high.record.id)));
+            april.record_service(&doctor, &contract.id, glucose(date!(2026 - 04 - 10), 61, Some(&high.record.id)));
         let fixed = fixed.await.unwrap();
         assert_eq!(fixed.withdrawn_suggestions, std::slice::from_ref(&suggested), "{}", db.name);
         let work = april.work_list(&doctor, TEAM, None, 14).await.unwrap();
         assert!(work.referral_suggestions.is_empty(), "withdrawn: off the work list");
-        let back = april.record_service(
-            &doctor,
-            &contract.id,
-            glucose_test(date!(2026 - 04 - 10), 79, Some(&fixed.record.id)),
-        );
+        let back =
+            april.record_service(&doctor, &contract.id, glucose(date!(2026 - 04 - 10), 79, Some(&fixed.record.id)));
         let back = back.await.unwrap();
         assert!(back.withdrawn_suggestions.is_empty());
         let suggestion = back.referral_suggestions[0].id.clone();
@@ -154,14 +138,14 @@ async fn referrals_up_and_down_with_reserved_slots_and_follow_ups() {
 
         // The hospital works its incoming referrals green channel first; staff of
         // another institution see none of them.
-        let staff = person(Role::HospitalStaff, None, Some(HOSPITAL));
+        let staff = hospital_staff(HOSPITAL);
         let incoming = april.institution_referrals(&staff, HOSPITAL).await.unwrap();
         assert_eq!(incoming.len(), 2);
         assert_eq!(incoming[0].id, referral.id, "green channel first");
-        let stranger = person(Role::HospitalStaff, None, Some("pei-longgu"));
+        let stranger = hospital_staff("pei-longgu");
         assert!(april.institution_referrals(&stranger, HOSPITAL).await.unwrap().is_empty());
         assert!(matches!(april.referral(&stranger, &referral.id).await, Err(KernelError::Denied(_))));
-        let resident = Principal { subject: "res-pei-004".into(), ..person(Role::Resident, None, None) };
+        let resident = Principal { subject: "res-pei-004".into(), ..person(PEI, Role::Resident, None) };
         assert_eq!(april.referral(&resident, &referral.id).await.unwrap().status, ReferralStatus::Requested);
 
         // The receiving end answers; the sending end may only cancel, with a reason.
@@ -181,7 +165,7 @@ async fn referrals_up_and_down_with_reserved_slots_and_follow_ups() {
         assert!(matches!(again, Err(KernelError::Referral(ReferralError::Transition { .. }))), "{again:?}");
 
         // The team's village doctor phones within the two weeks; the task is done.
-        let village_doctor = person(Role::VillageDoctor, Some(TEAM), None);
+        let village_doctor = person(PEI, Role::VillageDoctor, Some(TEAM));
         let phoned = NewFollowUp { on: date!(2026 - 04 - 10), mode: FollowUpMode::Phone, note: None };
         let followed = april.follow_up_referral(&village_doctor, &referral.id, phoned.clone()).await.unwrap();
         assert_eq!(followed.follow_up.done_on, Some(date!(2026 - 04 - 10)));
@@ -259,7 +243,7 @@ async fn a_tuberculosis_patients_move_out_is_reported_upward() {
         let quiet = kernel.move_out(&doctor, "res-pei-005", moved).await.unwrap();
         assert!(quiet.report.is_none() && quiet.contract.ended_on.is_some());
 
-        let inspector = person(Role::Inspector, None, None);
+        let inspector = person(PEI, Role::Inspector, None);
         let reports = kernel.move_out_reports(&inspector, PEI).await.unwrap();
         assert_eq!(reports, [report]);
         assert!(matches!(kernel.move_out_reports(&doctor, PEI).await, Err(KernelError::Denied(_))));

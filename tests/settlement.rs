@@ -8,40 +8,16 @@
 mod common;
 
 use calamine::{Data, Reader, Xlsx};
-use common::{databases, kernel_on, member, qianyue, regional_admin, sign};
+use common::{databases, delivery, kernel_on, member, person, qianyue, regional_admin, sign};
 use qianyue::KernelError;
 use qianyue::assessment::{CheckMethod, NewSatisfactionCheck, Scope};
-use qianyue::authz::{Principal, Role};
+use qianyue::authz::Role;
 use qianyue::contracts::Period;
 use qianyue::demo::PEI;
-use qianyue::fulfilment::{Measurements, NewServiceRecord, ServiceMode};
+use qianyue::fulfilment::Measurements;
 use qianyue::kernel::Clock;
 use qianyue::plugins::SettlementKind;
-use time::Date;
 use time::macros::date;
-
-fn delivery(package: &str, item: &str, on: Date, measurements: Measurements) -> NewServiceRecord {
-    NewServiceRecord {
-        package_code: package.into(),
-        item_code: item.into(),
-        delivered_on: on,
-        place: "安国镇卫生院".into(),
-        mode: ServiceMode::Individual,
-        measurements,
-        corrects: None,
-    }
-}
-
-fn county_role(role: Role) -> Principal {
-    Principal {
-        subject: format!("{role:?}"),
-        role,
-        county: Some(PEI.into()),
-        team: None,
-        duty: None,
-        institution: None,
-    }
-}
 
 #[tokio::test]
 async fn a_countys_teams_are_settled_once_by_its_plugin_and_exported() {
@@ -66,7 +42,7 @@ async fn a_countys_teams_are_settled_once_by_its_plugin_and_exported() {
             let education = delivery("PEI-GW", "health-education", on, Measurements::default());
             december.record_service(&one, &elderly.id, education).await.unwrap();
         }
-        let inspector = county_role(Role::Inspector);
+        let inspector = person(PEI, Role::Inspector, None);
         let call = NewSatisfactionCheck {
             checked_on: date!(2025 - 12 - 10),
             method: CheckMethod::PhoneSpotCheck,
@@ -103,7 +79,7 @@ async fn a_countys_teams_are_settled_once_by_its_plugin_and_exported() {
 
         // Settled once the year is over, as of its last day: team one's score
         // is then (6 of 27 = 222 + 1000 + 1000) / 3 = 74, over the pass mark.
-        let finance = county_role(Role::Finance);
+        let finance = person(PEI, Role::Finance, None);
         let early = december.settle(&finance, PEI, Period { year: 2025 }).await;
         assert!(matches!(early, Err(KernelError::Invalid(_))), "not before the period ends: {early:?}");
         let new_year = kernel_on(&db, dir.path(), &[], Clock::Fixed(date!(2026 - 01 - 05))).await;

@@ -246,6 +246,43 @@ pub fn county_admin(county: &str) -> qianyue::authz::Principal {
     }
 }
 
+/// Someone of `county` acting in `role` (in `team`, if given), named after
+/// the role: inspectors, village doctors, finance.
+pub fn person(county: &str, role: qianyue::authz::Role, team: Option<&str>) -> qianyue::authz::Principal {
+    qianyue::authz::Principal {
+        subject: format!("{role:?}-of-{county}"),
+        role,
+        county: Some(county.into()),
+        team: team.map(Into::into),
+        duty: None,
+        institution: None,
+    }
+}
+
+/// A delivered item, as a team enters it at its township centre.
+pub fn delivery(
+    package: &str,
+    item: &str,
+    on: time::Date,
+    measurements: qianyue::fulfilment::Measurements,
+) -> qianyue::fulfilment::NewServiceRecord {
+    qianyue::fulfilment::NewServiceRecord {
+        package_code: package.into(),
+        item_code: item.into(),
+        delivered_on: on,
+        place: "安国镇卫生院".into(),
+        mode: qianyue::fulfilment::ServiceMode::Individual,
+        measurements,
+        corrects: None,
+    }
+}
+
+/// A fasting glucose test of Pei's chronic-disease package, in 0.1 mmol/L.
+pub fn glucose_test(on: time::Date, tenths: u16) -> qianyue::fulfilment::NewServiceRecord {
+    let measured = qianyue::fulfilment::Measurements { fasting_glucose: Some(tenths), ..Default::default() };
+    delivery("PEI-MB", "fasting-glucose", on, measured)
+}
+
 /// A signing request for the current period.
 pub fn sign(resident: &str, team: &str, packages: &[&str]) -> qianyue::kernel::SignRequest {
     qianyue::kernel::SignRequest {
