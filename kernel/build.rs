@@ -39,6 +39,8 @@ fn run() -> Result<(), String> {
     // The plugins' workspace: their shared build profile and lock file.
     println!("cargo::rerun-if-changed={}", root.join("plugins/Cargo.toml").display());
     println!("cargo::rerun-if-changed={}", root.join("plugins/Cargo.lock").display());
+    // The kit every bundled plugin is built with.
+    println!("cargo::rerun-if-changed={}", root.join("plugins/county-kit").display());
 
     let mut bundled = String::from("/// County plugins compiled into the kernel.\n");
     bundled.push_str("pub const PLUGINS: &[BundledPlugin] = &[\n");

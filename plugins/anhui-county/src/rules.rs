@@ -19,6 +19,10 @@
 //! - [`insurance`]: adjudication of a signed resident's claim
 //! - [`incentive`]: a team's settlement by fulfilment and assessment
 
+use county_kit::calendar::is_real_day;
+// Shares are rounded half up to the fen, as every county's are.
+pub use county_kit::money::percent_of;
+
 use crate::qianyue::county::types::{Date, PopulationTags, Refusal, ResidentFacts, Sex};
 
 pub mod catalogue;
@@ -90,19 +94,6 @@ pub fn check_resident(resident: &ResidentFacts) -> Result<(), Refusal> {
     contradiction.map_or(Ok(()), |reason| Err(Refusal::InvalidRequest(reason)))
 }
 
-fn is_real(date: Date) -> bool {
-    let year = date.year;
-    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
-    let days = match date.month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&date.day)
-}
-
 /// A year the rules answer for, so that a contract of an earlier year is
 /// never priced by this plan's numbers.
 pub fn check_period(year: u16) -> Result<(), Refusal> {
@@ -116,20 +107,11 @@ pub fn check_period(year: u16) -> Result<(), Refusal> {
 
 /// A real day in a period the rules answer for.
 pub fn check_date(date: Date) -> Result<(), Refusal> {
-    if !is_real(date) {
+    if !is_real_day(date.year, date.month, date.day) {
         let shown = format!("{:04}-{:02}-{:02}", date.year, date.month, date.day);
         return Err(Refusal::InvalidRequest(format!("日期无效 (invalid date): {shown}")));
     }
     check_period(date.year)
-}
-
-/// `percent`% of `amount`, half up to the fen as the WIT prescribes:
-/// `(amount × percent + 50) / 100`. Both operands are non-negative (requests
-/// and configuration are checked first); `i128` keeps any request amount
-/// from overflowing, and with `percent` at most 100 the share fits in `i64`.
-pub fn percent_of(amount: i64, percent: i64) -> i64 {
-    let share = (i128::from(amount) * i128::from(percent) + 50) / 100;
-    i64::try_from(share).unwrap_or(amount)
 }
 
 /// A refusal for money too large to pay, instead of a wrapped number.
@@ -143,19 +125,6 @@ mod tests {
 
     fn resident(age: u8, sex: Sex, tags: PopulationTags) -> ResidentFacts {
         ResidentFacts { age, sex, tags }
-    }
-
-    #[test]
-    fn percent_rounds_half_up_to_the_fen() {
-        assert_eq!(percent_of(1005, 40), 402);
-        assert_eq!(percent_of(1005, 60), 603);
-        assert_eq!(percent_of(1005, 10), 101);
-        assert_eq!(percent_of(2011, 50), 1006, "1005.5 rounds up");
-        assert_eq!(percent_of(1003, 40), 401, "401.2 rounds down");
-        assert_eq!(percent_of(1, 49), 0);
-        assert_eq!(percent_of(1, 50), 1);
-        assert_eq!(percent_of(0, 100), 0);
-        assert_eq!(percent_of(i64::MAX, 100), i64::MAX, "no overflow");
     }
 
     #[test]

@@ -19,6 +19,10 @@
 
 use std::fmt;
 
+use county_kit::calendar::is_real_day;
+// Shares are rounded half up to the fen, as every county's are.
+pub use county_kit::money::percent_of;
+
 pub mod config;
 pub mod incentive;
 pub mod insurance;
@@ -267,14 +271,6 @@ pub fn eligible(code: &str, resident: &ResidentFacts) -> Result<&'static Package
     Ok(package)
 }
 
-/// `percent`% of `amount`, half up to the fen as the WIT prescribes:
-/// `(amount × percent + 50) / 100`. Callers pass non-negative operands and
-/// a percentage of at most 100; `i128` so that no request amount overflows.
-pub fn percent_of(amount: i64, percent: i64) -> i64 {
-    let share = (i128::from(amount) * i128::from(percent) + 50) / 100;
-    i64::try_from(share).unwrap_or(amount)
-}
-
 /// A date as the reasons and refusals show it.
 pub(crate) struct Day<'a>(pub &'a Date);
 
@@ -284,23 +280,10 @@ impl fmt::Display for Day<'_> {
     }
 }
 
-fn is_real(date: &Date) -> bool {
-    let year = date.year;
-    let leap = year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400));
-    let days = match date.month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&date.day)
-}
-
 /// A real day in the periods these rules apply to, so that a year before
 /// Jiangdong's model is never priced by it.
 pub(crate) fn check_date(date: &Date) -> Result<(), Refusal> {
-    if !is_real(date) {
+    if !is_real_day(date.year, date.month, date.day) {
         return Err(Refusal::InvalidRequest(format!("日期无效 (invalid date): {}", Day(date))));
     }
     check_period(date.year, &Day(date).to_string())
@@ -395,19 +378,6 @@ pub(crate) mod tests {
 
     fn split(quote: &Quote) -> (i64, i64, i64) {
         (quote.public_health_fund, quote.insurance_fund, quote.self_pay)
-    }
-
-    #[test]
-    fn percent_rounds_half_up_to_the_fen() {
-        assert_eq!(percent_of(1005, 40), 402);
-        assert_eq!(percent_of(1005, 60), 603);
-        assert_eq!(percent_of(1005, 10), 101);
-        assert_eq!(percent_of(2011, 50), 1006, "1005.5 rounds up");
-        assert_eq!(percent_of(1003, 40), 401, "401.2 rounds down");
-        assert_eq!(percent_of(1, 50), 1);
-        assert_eq!(percent_of(1, 49), 0);
-        assert_eq!(percent_of(0, 100), 0);
-        assert_eq!(percent_of(i64::MAX, 100), i64::MAX, "no overflow");
     }
 
     #[test]

@@ -14,6 +14,10 @@
 
 use std::fmt;
 
+use county_kit::calendar::is_real_day;
+// Shares are rounded half up to the fen, as every county's are.
+pub(crate) use county_kit::money::percent_of;
+
 pub mod config;
 pub mod incentive;
 pub mod insurance;
@@ -194,20 +198,6 @@ impl fmt::Display for Date {
     }
 }
 
-impl Date {
-    fn is_valid(self) -> bool {
-        let leap = self.year.is_multiple_of(4) && (!self.year.is_multiple_of(100) || self.year.is_multiple_of(400));
-        let days = match self.month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => return false,
-        };
-        (1..=days).contains(&self.day)
-    }
-}
-
 /// Why the plugin gives no answer: a business answer shown to the doctor or
 /// clerk, one variant per WIT `refusal` case.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -226,7 +216,7 @@ pub fn not_configured() -> Refusal {
 /// applies to (2016 on), so that an old contract is never priced by today's
 /// numbers.
 pub(crate) fn check_date(date: Date) -> Result<(), Refusal> {
-    if !date.is_valid() {
+    if !is_real_day(date.year, date.month, date.day) {
         return Err(Refusal::InvalidRequest(format!("日期无效 (invalid date): {date}")));
     }
     check_period(date.year, &date.to_string())
@@ -241,16 +231,6 @@ pub(crate) fn check_period(year: u16, shown: &str) -> Result<(), Refusal> {
         )));
     }
     Ok(())
-}
-
-/// `percent`% of `amount`, half up to the fen as the WIT prescribes:
-/// `(amount × percent + 50) / 100`. Both operands are non-negative (callers
-/// and the configuration guarantee it); the product is taken in `i128` so
-/// that no request amount can overflow, and the result never exceeds
-/// `amount` because `percent` is at most 100.
-pub(crate) fn percent_of(amount: i64, percent: i64) -> i64 {
-    let share = (i128::from(amount) * i128::from(percent) + 50) / 100;
-    i64::try_from(share).unwrap_or(amount)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -535,21 +515,6 @@ mod tests {
         assert_eq!((INFO.county_code, INFO.county_name, INFO.version), ("320322", "沛县", "2024.1.0"));
         assert_eq!((INFO.first_period, INFO.last_period), (2016, None));
         assert_eq!(INFO.version, env!("CARGO_PKG_VERSION"), "Cargo.toml and info agree");
-    }
-
-    #[test]
-    fn percent_rounds_half_up_to_the_fen() {
-        assert_eq!(percent_of(1005, 40), 402);
-        assert_eq!(percent_of(1005, 60), 603);
-        assert_eq!(percent_of(1005, 10), 101);
-        assert_eq!(percent_of(1004, 40), 402, "401.6 rounds up");
-        assert_eq!(percent_of(1003, 40), 401, "401.2 rounds down");
-        assert_eq!(percent_of(1, 40), 0);
-        assert_eq!(percent_of(1, 60), 1);
-        assert_eq!(percent_of(5, 10), 1);
-        assert_eq!(percent_of(0, 60), 0);
-        assert_eq!(percent_of(i64::MAX, 100), i64::MAX, "no overflow");
-        assert_eq!(percent_of(i64::MAX, 50), i64::MAX / 2 + 1);
     }
 
     #[test]

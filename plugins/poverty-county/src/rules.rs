@@ -22,6 +22,10 @@ pub mod insurance;
 
 pub use config::Config;
 
+use county_kit::calendar::is_real_day;
+// Shares are rounded half up to the fen, as every county's are.
+pub use county_kit::money::percent_of;
+
 use crate::exports::qianyue::county::pricing::{Adjustment, AdjustmentKind, PriceRequest, Quote};
 use crate::qianyue::county::types::{Date, Item, Package, PackageKind, PopulationTags, Refusal, ResidentFacts};
 
@@ -76,26 +80,6 @@ pub fn tag_names(tags: PopulationTags) -> (String, String) {
     (zh.join("、"), en.join(", "))
 }
 
-/// `percent`% of `amount`, half up to the fen as the WIT prescribes:
-/// `(amount × percent + 50) / 100`. Callers pass non-negative operands;
-/// `i128` keeps any request amount from overflowing, and with `percent` at
-/// most 100 the result fits back.
-pub fn percent_of(amount: i64, percent: i64) -> i64 {
-    let share = (i128::from(amount) * i128::from(percent) + 50) / 100;
-    i64::try_from(share).unwrap_or(i64::MAX)
-}
-
-fn days_in_month(year: u16, month: u8) -> u8 {
-    let leap = year.is_multiple_of(400) || (year.is_multiple_of(4) && !year.is_multiple_of(100));
-    match month {
-        2 if leap => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        1..=12 => 31,
-        _ => 0,
-    }
-}
-
 /// A period (year) the rules answer for, so that a contract of a year
 /// before the plan is never priced by it.
 pub fn check_period(year: u16) -> Result<(), Refusal> {
@@ -110,7 +94,7 @@ pub fn check_period(year: u16) -> Result<(), Refusal> {
 /// A real calendar day in a period the rules answer for.
 pub fn check_date(date: Date) -> Result<(), Refusal> {
     let Date { year, month, day } = date;
-    if day == 0 || day > days_in_month(year, month) {
+    if !is_real_day(year, month, day) {
         return Err(Refusal::InvalidRequest(format!("日期无效 (invalid date): {year:04}-{month:02}-{day:02}")));
     }
     check_period(year)
@@ -427,17 +411,6 @@ mod tests {
     }
 
     const POOR: PopulationTags = PopulationTags::REGISTERED_POOR;
-
-    #[test]
-    fn percent_rounds_half_up_to_the_fen() {
-        assert_eq!(percent_of(1005, 40), 402);
-        assert_eq!(percent_of(1005, 60), 603);
-        assert_eq!(percent_of(1005, 10), 101);
-        assert_eq!(percent_of(15, 10), 2, "1.5 rounds up");
-        assert_eq!(percent_of(14, 10), 1, "1.4 rounds down");
-        assert_eq!(percent_of(0, 100), 0);
-        assert_eq!(percent_of(i64::MAX, 100), i64::MAX);
-    }
 
     #[test]
     fn fee_split_rounds_each_fund_half_up_and_leaves_the_remainder_to_the_resident() {

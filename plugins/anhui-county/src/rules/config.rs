@@ -8,6 +8,8 @@
 
 use std::collections::BTreeMap;
 
+pub use county_kit::config::ByLevel;
+use county_kit::config::percent;
 use serde::Deserialize;
 
 use crate::qianyue::county::types::{PackageKind, PopulationTags};
@@ -95,16 +97,6 @@ pub struct Inpatient {
     pub annual_cap: i64,
 }
 
-/// One number per level of care.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ByLevel {
-    pub village_clinic: i64,
-    pub township_centre: i64,
-    pub county_hospital: i64,
-    pub above_county: i64,
-}
-
 /// One number per level that has beds: village clinics admit no one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -128,16 +120,9 @@ pub struct Incentive {
     pub below_pass_percent: i64,
 }
 
-fn percent(field: &str, value: i64) -> Result<(), String> {
-    if (0..=100).contains(&value) { Ok(()) } else { Err(format!("{field}: must be between 0 and 100, got {value}")) }
-}
-
+/// An amount within this county's bound, [`MAX_FEN`].
 fn fen(field: &str, value: i64) -> Result<(), String> {
-    if (0..=MAX_FEN).contains(&value) {
-        Ok(())
-    } else {
-        Err(format!("{field}: must be between 0 and {MAX_FEN} fen, got {value}"))
-    }
+    county_kit::config::fen(field, value, MAX_FEN)
 }
 
 /// A map keyed by package code must name exactly `codes`.
@@ -158,13 +143,7 @@ fn codes(kind: PackageKind) -> Vec<&'static str> {
 impl Config {
     /// Reads and checks a configuration document.
     pub fn parse(document: &str) -> Result<Config, String> {
-        let mut json = serde_json::Deserializer::from_str(document);
-        let config: Config =
-            serde_path_to_error::deserialize(&mut json).map_err(|error| match error.path().to_string().as_str() {
-                "." => error.into_inner().to_string(),
-                path => format!("{path}: {}", error.into_inner()),
-            })?;
-        json.end().map_err(|error| error.to_string())?;
+        let config: Config = county_kit::config::parse(document)?;
         config.validate()?;
         Ok(config)
     }
@@ -211,15 +190,7 @@ impl Config {
         percent("self_pay_waiver.percent", self.self_pay_waiver.percent)?;
 
         let outpatient = &self.insurance.outpatient;
-        let ratios = outpatient.ratio_percent;
-        for (level, value) in [
-            ("village_clinic", ratios.village_clinic),
-            ("township_centre", ratios.township_centre),
-            ("county_hospital", ratios.county_hospital),
-            ("above_county", ratios.above_county),
-        ] {
-            percent(&format!("insurance.outpatient.ratio_percent.{level}"), value)?;
-        }
+        outpatient.ratio_percent.check("insurance.outpatient.ratio_percent", percent)?;
         fen("insurance.outpatient.annual_cap", outpatient.annual_cap)?;
         let inpatient = &self.insurance.inpatient;
         for (level, deductible, ratio) in [

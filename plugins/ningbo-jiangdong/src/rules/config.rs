@@ -10,6 +10,8 @@
 
 use std::collections::BTreeMap;
 
+pub use county_kit::config::ByLevel;
+use county_kit::config::percent;
 use serde::Deserialize;
 
 use super::{BASIC, CATALOGUE};
@@ -60,27 +62,6 @@ pub struct Insurance {
     pub signed_annual_limit_raise: i64,
 }
 
-/// One number per level of care.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ByLevel {
-    pub village_clinic: i64,
-    pub township_centre: i64,
-    pub county_hospital: i64,
-    pub above_county: i64,
-}
-
-impl ByLevel {
-    fn named(self) -> [(&'static str, i64); 4] {
-        [
-            ("village_clinic", self.village_clinic),
-            ("township_centre", self.township_centre),
-            ("county_hospital", self.county_hospital),
-            ("above_county", self.above_county),
-        ]
-    }
-}
-
 /// Capitation (按人头预付): the per-head budget and its unspent balance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -95,16 +76,9 @@ pub struct Capitation {
     pub reward_pass_mark: i64,
 }
 
-fn percent(field: &str, value: i64) -> Result<(), String> {
-    if (0..=100).contains(&value) { Ok(()) } else { Err(format!("{field}: must be between 0 and 100, got {value}")) }
-}
-
+/// An amount within this county's bound, [`MAX_FEN`].
 fn fen(field: &str, value: i64) -> Result<(), String> {
-    if (0..=MAX_FEN).contains(&value) {
-        Ok(())
-    } else {
-        Err(format!("{field}: must be between 0 and {MAX_FEN} fen, got {value}"))
-    }
+    county_kit::config::fen(field, value, MAX_FEN)
 }
 
 /// A raise on top of base ratios: the raised ratio must stay a percentage.
@@ -121,13 +95,7 @@ fn raise(field: &str, points: i64, bases: &[(&str, i64)]) -> Result<(), String> 
 impl Config {
     /// Reads and checks a document.
     pub fn parse(document: &str) -> Result<Config, String> {
-        let mut json = serde_json::Deserializer::from_str(document);
-        let config: Config =
-            serde_path_to_error::deserialize(&mut json).map_err(|error| match error.path().to_string().as_str() {
-                "." => error.into_inner().to_string(),
-                path => format!("{path}: {}", error.into_inner()),
-            })?;
-        json.end().map_err(|error| error.to_string())?;
+        let config: Config = county_kit::config::parse(document)?;
         config.validate()?;
         Ok(config)
     }
@@ -157,9 +125,7 @@ impl Config {
 
         let insurance = &self.insurance;
         let ratios = insurance.outpatient_ratio_percent;
-        for (level, ratio) in ratios.named() {
-            percent(&format!("insurance.outpatient_ratio_percent.{level}"), ratio)?;
-        }
+        ratios.check("insurance.outpatient_ratio_percent", percent)?;
         raise(
             "insurance.signed_primary_raise_points",
             insurance.signed_primary_raise_points,

@@ -9,6 +9,8 @@
 
 use std::collections::BTreeMap;
 
+pub use county_kit::config::ByLevel;
+use county_kit::config::percent;
 use serde::Deserialize;
 
 use super::{CATALOGUE, Kind};
@@ -67,27 +69,6 @@ pub struct Benefit {
     pub annual_cap: i64,
 }
 
-/// One number per level of care, from the village clinic up.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ByLevel {
-    pub village_clinic: i64,
-    pub township_centre: i64,
-    pub county_hospital: i64,
-    pub above_county: i64,
-}
-
-impl ByLevel {
-    fn named(&self) -> [(&'static str, i64); 4] {
-        [
-            ("village_clinic", self.village_clinic),
-            ("township_centre", self.township_centre),
-            ("county_hospital", self.county_hospital),
-            ("above_county", self.above_county),
-        ]
-    }
-}
-
 /// What registered-poor residents (建档立卡贫困人口) get.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -113,46 +94,27 @@ pub struct Incentive {
     pub subsidy_pass_mark: i64,
 }
 
-fn percent(field: &str, value: i64) -> Result<(), String> {
-    if (0..=100).contains(&value) { Ok(()) } else { Err(format!("{field}: must be between 0 and 100, got {value}")) }
-}
-
+/// An amount within Pei's bound, [`MAX_FEN`].
 fn fen(field: &str, value: i64) -> Result<(), String> {
-    if (0..=MAX_FEN).contains(&value) {
-        Ok(())
-    } else {
-        Err(format!("{field}: must be between 0 and {MAX_FEN} fen, got {value}"))
-    }
+    county_kit::config::fen(field, value, MAX_FEN)
 }
 
 fn benefit(field: &str, benefit: &Benefit) -> Result<(), String> {
-    for (level, value) in benefit.deductible.named() {
-        fen(&format!("{field}.deductible.{level}"), value)?;
-    }
-    for (level, value) in benefit.ratio_percent.named() {
-        percent(&format!("{field}.ratio_percent.{level}"), value)?;
-    }
+    benefit.deductible.check(&format!("{field}.deductible"), fen)?;
+    benefit.ratio_percent.check(&format!("{field}.ratio_percent"), percent)?;
     fen(&format!("{field}.annual_cap"), benefit.annual_cap)
 }
 
 impl Config {
     /// Reads and checks a configuration document.
     pub fn parse(document: &str) -> Result<Config, String> {
-        // Every fresh instance reads the document: the plain parse is the fast
-        // path, and only a refused document is read again to name the field.
-        if let Ok(config) = serde_json::from_str::<Config>(document) {
-            config.validate()?;
-            return Ok(config);
-        }
-        let mut deserializer = serde_json::Deserializer::from_str(document);
-        let config: Config = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-            // The path names the field; at the top level it is only ".".
-            match error.path().to_string().as_str() {
-                "." => error.into_inner().to_string(),
-                path => format!("{path}: {}", error.into_inner()),
-            }
-        })?;
-        deserializer.end().map_err(|error| error.to_string())?;
+        // Every fresh instance that is not snapshotted reads the document:
+        // the plain parse is the fast path, and only a refused document is
+        // read again, by the kit, to name the field.
+        let config = match serde_json::from_str::<Config>(document) {
+            Ok(config) => config,
+            Err(_) => county_kit::config::parse(document)?,
+        };
         config.validate()?;
         Ok(config)
     }

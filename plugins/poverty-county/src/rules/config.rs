@@ -10,6 +10,8 @@
 
 use std::collections::BTreeMap;
 
+pub use county_kit::config::ByLevel;
+use county_kit::config::{between, percent};
 use serde::Deserialize;
 
 use super::{CATALOGUE, PackageSpec, find};
@@ -141,9 +143,9 @@ pub struct Insurance {
 #[serde(deny_unknown_fields)]
 pub struct Benefit {
     /// Deductible of one visit or admission (起付线), fen.
-    pub deductible: PerLevel,
+    pub deductible: ByLevel,
     /// Reimbursement ratio above the deductible (报销比例), percent.
-    pub ratio_percent: PerLevel,
+    pub ratio_percent: ByLevel,
     /// Annual reimbursement cap (年度封顶线), fen.
     pub annual_cap: i64,
 }
@@ -159,34 +161,17 @@ pub struct InsurancePoverty {
     /// After insurance, the most a poor resident still pays of a claim, as
     /// a percentage of it; medical assistance pays the rest (救助兜底). 100
     /// means no assistance at that level.
-    pub self_pay_limit_percent: PerLevel,
+    pub self_pay_limit_percent: ByLevel,
 }
 
-/// One number for each level of care.
-#[derive(Clone, Copy, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PerLevel {
-    pub village_clinic: i64,
-    pub township_centre: i64,
-    pub county_hospital: i64,
-    pub above_county: i64,
-}
-
-impl PerLevel {
-    pub fn at(&self, level: CareLevel) -> i64 {
-        match level {
-            CareLevel::VillageClinic => self.village_clinic,
-            CareLevel::TownshipCentre => self.township_centre,
-            CareLevel::CountyHospital => self.county_hospital,
-            CareLevel::AboveCounty => self.above_county,
-        }
-    }
-
-    fn check(&self, field: &str, each: fn(&str, i64) -> Result<(), String>) -> Result<(), String> {
-        each(&format!("{field}.village_clinic"), self.village_clinic)?;
-        each(&format!("{field}.township_centre"), self.township_centre)?;
-        each(&format!("{field}.county_hospital"), self.county_hospital)?;
-        each(&format!("{field}.above_county"), self.above_county)
+/// The number a [`ByLevel`] holds for a level of care: a function, because
+/// `ByLevel` is the kit's and `CareLevel` this crate's generated type.
+pub fn at(levels: ByLevel, level: CareLevel) -> i64 {
+    match level {
+        CareLevel::VillageClinic => levels.village_clinic,
+        CareLevel::TownshipCentre => levels.township_centre,
+        CareLevel::CountyHospital => levels.county_hospital,
+        CareLevel::AboveCounty => levels.above_county,
     }
 }
 
@@ -202,16 +187,9 @@ pub struct Incentive {
     pub per_delivered_item: BTreeMap<String, BTreeMap<String, i64>>,
 }
 
-fn percent(field: &str, value: i64) -> Result<(), String> {
-    if (0..=100).contains(&value) { Ok(()) } else { Err(format!("{field}: must be between 0 and 100, got {value}")) }
-}
-
+/// An amount within this county's bound, [`MAX_FEN`].
 fn fen(field: &str, value: i64) -> Result<(), String> {
-    if (0..=MAX_FEN).contains(&value) {
-        Ok(())
-    } else {
-        Err(format!("{field}: must be between 0 and {MAX_FEN} fen, got {value}"))
-    }
+    county_kit::config::fen(field, value, MAX_FEN)
 }
 
 /// The item codes of a package, for messages.
@@ -235,9 +213,7 @@ fn check_package(spec: &PackageSpec, terms: &PackageTerms) -> Result<(), String>
         let Some(&times) = terms.times_per_year.get(item.code) else {
             return Err(format!("{at}: missing"));
         };
-        if !(item.floor..=MAX_TIMES).contains(&times) {
-            return Err(format!("{at}: must be between {} and {MAX_TIMES}, got {times}", item.floor));
-        }
+        between(&at, times, item.floor, MAX_TIMES)?;
         if let Some(other) = item.same_as {
             let wanted = terms.times_per_year.get(other).copied().unwrap_or_default();
             if times != wanted {
@@ -258,13 +234,7 @@ fn check_package(spec: &PackageSpec, terms: &PackageTerms) -> Result<(), String>
 impl Config {
     /// Reads and checks a document.
     pub fn parse(document: &str) -> Result<Config, String> {
-        let mut json = serde_json::Deserializer::from_str(document);
-        let config: Config =
-            serde_path_to_error::deserialize(&mut json).map_err(|error| match error.path().to_string().as_str() {
-                "." => error.into_inner().to_string(),
-                path => format!("{path}: {}", error.into_inner()),
-            })?;
-        json.end().map_err(|error| error.to_string())?;
+        let config: Config = county_kit::config::parse(document)?;
         config.validate()?;
         Ok(config)
     }
@@ -381,8 +351,8 @@ mod tests {
         assert_eq!(config.poverty.fee_compensation_percent, 100);
         let relief = &config.insurance.poverty;
         assert_eq!((relief.deductible_percent, relief.referred_inpatient_ratio_points), (50, 5));
-        assert_eq!(relief.self_pay_limit_percent.at(CareLevel::CountyHospital), 10);
-        assert_eq!(relief.self_pay_limit_percent.at(CareLevel::AboveCounty), 100);
+        assert_eq!(at(relief.self_pay_limit_percent, CareLevel::CountyHospital), 10);
+        assert_eq!(at(relief.self_pay_limit_percent, CareLevel::AboveCounty), 100);
         assert_eq!(config.incentive.per_poor_resident, 2000);
     }
 

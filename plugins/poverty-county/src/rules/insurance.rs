@@ -23,6 +23,7 @@
 //! co-payment first, then the over-cap part, then the deductible — and each
 //! resident share states what the resident finally pays.
 
+use super::config::at;
 use super::{BASIC, Config, check_date, find, percent_of, tag_names};
 use crate::exports::qianyue::county::insurance::{Adjudication, CareKind, CareLevel, Claim, Payer, Share, ShareKind};
 use crate::qianyue::county::types::Refusal;
@@ -109,7 +110,7 @@ pub fn adjudicate(config: &Config, claim: &Claim) -> Result<Adjudication, Refusa
     let care = care_zh(claim.kind, level);
 
     // Deductible (起付线).
-    let base = benefit.deductible.at(level);
+    let base = at(benefit.deductible, level);
     let (line, mut deductible_text) = if is_poor {
         let percent = relief.deductible_percent;
         let line = percent_of(base, percent);
@@ -136,7 +137,7 @@ pub fn adjudicate(config: &Config, claim: &Claim) -> Result<Adjudication, Refusa
 
     // Reimbursement (按比例报销) above the deductible, within the annual cap.
     let above = amount - deductible;
-    let base_ratio = benefit.ratio_percent.at(level);
+    let base_ratio = at(benefit.ratio_percent, level);
     let (ratio, ratio_text) = if inpatient && is_poor && claim.referred {
         let points = relief.referred_inpatient_ratio_points;
         let ratio = (base_ratio + points).min(100);
@@ -176,7 +177,7 @@ pub fn adjudicate(config: &Config, claim: &Claim) -> Result<Adjudication, Refusa
     let burden = amount - reimbursement;
     let mut compensation = None;
     if is_poor {
-        let percent = relief.self_pay_limit_percent.at(level);
+        let percent = at(relief.self_pay_limit_percent, level);
         let limit = percent_of(amount, percent);
         let paid = (burden - limit).max(0);
         if paid > 0 {
