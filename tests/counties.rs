@@ -272,7 +272,7 @@ async fn pei_residents_sign_are_served_claim_and_their_team_is_settled() {
     const YEAR: Year = Year {
         county: PEI,
         plugin: "pei-county",
-        version: "2024.1.0",
+        version: "2024.1.1",
         team: "team-anguo-1",
         place: "安国镇卫生院",
         signings: &[
@@ -409,7 +409,7 @@ async fn gulin_residents_sign_are_served_claim_and_their_team_is_settled() {
     const YEAR: Year = Year {
         county: GULIN,
         plugin: "poverty-county",
-        version: "2018.1.0",
+        version: "2018.1.1",
         team: "team-taiping-1",
         place: "太平镇卫生院",
         signings: &[

@@ -38,7 +38,7 @@ fn plugin_test_passes_the_bundled_golden_cases() {
     let out = plugin_test(&component, &config, Path::new(pei.golden));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("golden cases of 320322 2024.1.0 (qianyue:county/county-plugin@1.0.0"), "{stdout}");
+    assert!(stdout.contains("golden cases of 320322 2024.1.1 (qianyue:county/county-plugin@1.0.0"), "{stdout}");
     assert!(stdout.contains("instances start configured"), "Pei is snapshotted after `configure`: {stdout}");
     assert!(stdout.trim_end().ends_with(", 0 failed"), "{stdout}");
     assert!(!stdout.contains("FAIL"), "{stdout}");

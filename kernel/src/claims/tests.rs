@@ -56,6 +56,38 @@ fn the_year_to_date_sums_deductibles_and_reimbursements_by_kind_of_care() {
 }
 
 #[test]
+fn a_deductible_paid_by_medical_assistance_counts_as_met() {
+    // A registered-poor resident's stay: the deductible 10000 met, 6000 of it
+    // paid by medical assistance (and 1000 by the health centre), the rest
+    // by the resident. The year counts all of it; the compensation of the
+    // co-payment is no deductible.
+    let stay = claim(
+        CareKind::Inpatient,
+        vec![
+            share(ShareKind::Deductible, Payer::Resident, 3_000),
+            share(ShareKind::Deductible, Payer::HealthCentre, 1_000),
+            share(ShareKind::Deductible, Payer::MedicalAssistance, 6_000),
+            share(ShareKind::Reimbursement, Payer::InsuranceFund, 34_000),
+            share(ShareKind::Compensation, Payer::MedicalAssistance, 6_000),
+        ],
+    );
+    assert_eq!(
+        year_to_date(&[stay]),
+        YearToDate { deductible_paid: 10_000, outpatient_reimbursed: 0, inpatient_reimbursed: 34_000 }
+    );
+    // Wholly paid by medical assistance: met all the same.
+    let assisted = claim(
+        CareKind::Inpatient,
+        vec![
+            share(ShareKind::Deductible, Payer::MedicalAssistance, 10_000),
+            share(ShareKind::Reimbursement, Payer::InsuranceFund, 76_500),
+            share(ShareKind::Compensation, Payer::MedicalAssistance, 13_500),
+        ],
+    );
+    assert_eq!(year_to_date(&[assisted]).deductible_paid, 10_000);
+}
+
+#[test]
 fn a_claim_needs_an_amount_a_past_day_and_an_institution() {
     let new = NewClaim {
         resident_id: "r1".into(),

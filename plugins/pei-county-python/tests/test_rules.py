@@ -1,5 +1,6 @@
-"""What the golden cases leave out: quote rounding and the configuration's
-refusals, with the Rust plugin's unit-test numbers and messages."""
+"""What the golden cases leave out: quote rounding, the configuration's
+refusals, and relief reaching the deductible under other configurations, with
+the Rust plugin's unit-test numbers and messages."""
 
 import copy
 import json
@@ -10,7 +11,7 @@ from pathlib import Path
 PLUGIN_DIR = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PLUGIN_DIR / "src"))
 
-from pei_county import config, pricing  # noqa: E402
+from pei_county import config, insurance, pricing  # noqa: E402
 from pei_county.common import Date, Resident, percent_of  # noqa: E402
 
 SHIPPED = (PLUGIN_DIR.parent / "pei-county" / "config.json").read_text(encoding="utf-8")
@@ -123,6 +124,77 @@ class Configuration(unittest.TestCase):
         for document in ["", "[]", SHIPPED + " {}", '{"checkup_percent": NaN}']:
             with self.assertRaises(config.ConfigError):
                 config.parse(document)
+
+
+def configured(*changes):
+    """The shipped document after each (path…, value) change."""
+    document = json.loads(SHIPPED)
+    for *path, value in changes:
+        set_at(*path, value=value)(document)
+    return config.parse(json.dumps(document))
+
+
+def rehab_claim(amount, tags):
+    return insurance.Claim(
+        resident=Resident(70, "male", frozenset(tags)),
+        signed_packages=("PEI-GW", "PEI-NZ"),
+        kind="rehabilitation",
+        level="township_centre",
+        referred=False,
+        on=Date(2025, 3, 1),
+        amount=amount,
+        year_to_date=insurance.YearToDate(0, 0, 0),
+    )
+
+
+class DeductibleRelief(unittest.TestCase):
+    """The Rust plugin's `top_up_and_compensation_reaching_the_deductible_…`:
+    what the relief pays of the deductible is a deductible share of the
+    reliever's, the health centre's top-up first."""
+
+    def shares(self, configuration, claim):
+        answer = insurance.adjudicate(configuration, claim)
+        self.assertEqual(sum(s.amount for s in answer.shares), claim.amount)
+        self.assertTrue(all(s.amount > 0 for s in answer.shares))
+        return [(s.kind, s.payer, s.amount) for s in answer.shares]
+
+    def test_top_up_and_compensation_reaching_the_deductible(self):
+        ratio = ("insurance", "outpatient", "ratio_percent", "township_centre", 0)
+        half = ("insurance", "registered_poor", "compensation_percent", 50)
+        deductible = ("insurance", "outpatient", "deductible", "township_centre")
+        poor = configured((*deductible, 10000), ratio, half)
+        self.assertEqual(
+            self.shares(poor, rehab_claim(10000, {"stroke", "registered_poor"})),
+            [
+                ("deductible", "resident", 4500),
+                ("deductible", "medical_assistance", 500),
+                ("top_up", "health_centre", 1000),
+                ("compensation", "medical_assistance", 4000),
+            ],
+        )
+        self.assertEqual(
+            self.shares(configured((*deductible, 12000), ratio, half), rehab_claim(12000, {"stroke"})),
+            [("deductible", "resident", 10800), ("deductible", "health_centre", 1200)],
+        )
+        whole = configured((*deductible, 24000), ratio, half)
+        claim = rehab_claim(12000, {"stroke", "registered_poor"})
+        self.assertEqual(
+            self.shares(whole, claim),
+            [
+                ("deductible", "resident", 5400),
+                ("deductible", "health_centre", 1200),
+                ("deductible", "medical_assistance", 5400),
+            ],
+        )
+        self.assertEqual(
+            [s.reason for s in insurance.adjudicate(whole, claim).shares],
+            [
+                "乡镇卫生院康复起付线 24000 × 50% = 12000 分 (建档立卡贫困人口降低起付线), 本年已付 0 分, "
+                "本次 12000 分; 扣除补充报销和兜底补偿后个人付 5400 分",
+                "起付线由乡镇卫生院补充报销 (脑卒中康复包): 1200 分, 本次起付线 12000 分, 计入本年已付起付线",
+                "起付线由医疗救助兜底: 5400 分, 本次起付线 12000 分, 计入本年已付起付线",
+            ],
+        )
 
 
 if __name__ == "__main__":

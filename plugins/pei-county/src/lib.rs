@@ -397,7 +397,7 @@ mod tests {
         let info = PeiCounty::info();
         assert_eq!(
             (info.county_code.as_str(), info.county_name.as_str(), info.version.as_str()),
-            ("320322", "沛县", "2024.1.0")
+            ("320322", "沛县", "2024.1.1")
         );
         assert_eq!((info.periods.first, info.periods.last), (2016, None));
     }

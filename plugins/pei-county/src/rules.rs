@@ -37,7 +37,7 @@ pub struct Info {
 }
 
 pub const INFO: Info =
-    Info { county_code: "320322", county_name: "沛县", version: "2024.1.0", first_period: 2016, last_period: None };
+    Info { county_code: "320322", county_name: "沛县", version: "2024.1.1", first_period: 2016, last_period: None };
 
 /// A population tag, one per flag of the WIT `population-tags`, so that the
 /// glue converts without losing any tag a future rule might need.
@@ -512,7 +512,7 @@ mod tests {
 
     #[test]
     fn info_names_pei_and_its_periods() {
-        assert_eq!((INFO.county_code, INFO.county_name, INFO.version), ("320322", "沛县", "2024.1.0"));
+        assert_eq!((INFO.county_code, INFO.county_name, INFO.version), ("320322", "沛县", "2024.1.1"));
         assert_eq!((INFO.first_period, INFO.last_period), (2016, None));
         assert_eq!(INFO.version, env!("CARGO_PKG_VERSION"), "Cargo.toml and info agree");
     }

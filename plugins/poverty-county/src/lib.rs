@@ -142,7 +142,7 @@ mod tests {
     fn a_refused_document_leaves_the_plugin_unconfigured() {
         let info = County::info();
         assert_eq!((info.county_code.as_str(), info.county_name.as_str()), ("510525", "古蔺县"));
-        assert_eq!((info.version.as_str(), info.periods.first, info.periods.last), ("2018.1.0", 2018, None));
+        assert_eq!((info.version.as_str(), info.periods.first, info.periods.last), ("2018.1.1", 2018, None));
 
         let shipped = include_str!("../config.json");
         assert_eq!(County::configure(shipped.to_string()), Ok(()));

@@ -5,9 +5,9 @@ from dataclasses import dataclass
 
 COUNTY_CODE = "320322"
 COUNTY_NAME = "沛县"
-# Not the Rust plugin's "2024.1.0": a stored answer is reproduced from the
+# Not the Rust plugin's "2024.1.1": a stored answer is reproduced from the
 # plugin version, so a different build of the same rules needs its own name.
-VERSION = "2024.1.0-py"
+VERSION = "2024.1.1-py"
 # Family-doctor signing began in 2016; the rules stay in force (no last year).
 FIRST_PERIOD = 2016
 LAST_PERIOD = None

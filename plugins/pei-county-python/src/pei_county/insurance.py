@@ -11,9 +11,16 @@ deductibles, ratios and caps are the plugin's defaults in config.json.
 The claim is divided in this order: deductible, reimbursement, over-cap,
 co-payment, top-up, compensation. Top-up and compensation relieve the
 resident, so the resident's shares state what the resident finally pays: the
-relief comes off the co-payment first, then the over-cap part, then the
-deductible, and the co-payment is the remainder so that the shares always add
-up to the claim.
+relief (the top-up first, then the compensation) comes off the co-payment
+first, then the over-cap part, then the deductible, and the co-payment is the
+remainder so that the shares always add up to the claim.
+
+A deductible met is met, whoever paid it: the part of the deductible the
+relief pays stays a "deductible" share, paid by the reliever (the health
+centre, then medical assistance), right after the resident's own, so that the
+kernel's year-to-date deductible-paid counts it and a later claim of the year
+does not charge it again. The top-up and compensation shares keep only what
+relieved the co-payment and the over-cap part.
 """
 
 from dataclasses import dataclass
@@ -101,6 +108,14 @@ def _net_of_relief(reason, gross, net):
     return f"{reason}; 扣除补充报销和兜底补偿后个人付 {net} 分"
 
 
+def _less_deductible(reason, relief, on_deductible):
+    """A relief share's reason, saying what of it paid the deductible and is
+    shown as a deductible share instead."""
+    if on_deductible == 0:
+        return reason
+    return f"{reason}; 其中起付线 {on_deductible} 分另列, 本项 {relief - on_deductible} 分"
+
+
 def adjudicate(config, claim):
     _check(claim)
     insurance = config.insurance
@@ -171,12 +186,33 @@ def adjudicate(config, claim):
     # The remainder, so that the shares add up to the claim whatever rounding did.
     remainder = amount - deductible_net - reimbursement - over_cap_net - top_up - compensation
 
+    # The deductible's relief, by payer in the relief's order: the top-up
+    # reaches it only past the co-payment and the over-cap part, and the
+    # compensation pays the rest of it.
+    deductible_relief = deductible - deductible_net
+    top_up_deductible = min(max(top_up - co_payment - over_cap, 0), deductible_relief)
+    compensation_deductible = deductible_relief - top_up_deductible
+
     shares = [
         Share(
             "deductible",
             "resident",
             deductible_net,
             _net_of_relief(deductible_text, deductible, deductible_net),
+        ),
+        Share(
+            "deductible",
+            "health_centre",
+            top_up_deductible,
+            f"起付线由乡镇卫生院补充报销 (脑卒中康复包): {top_up_deductible} 分, "
+            f"本次起付线 {deductible} 分, 计入本年已付起付线",
+        ),
+        Share(
+            "deductible",
+            "medical_assistance",
+            compensation_deductible,
+            f"起付线由医疗救助兜底: {compensation_deductible} 分, "
+            f"本次起付线 {deductible} 分, 计入本年已付起付线",
         ),
         Share("reimbursement", "insurance_fund", reimbursement, reimbursement_text),
         Share(
@@ -200,14 +236,22 @@ def adjudicate(config, claim):
         Share(
             "top_up",
             "health_centre",
-            top_up,
-            f"脑卒中康复包: 乡镇卫生院再报销医保后余额 {balance} × {top_up_percent}% = {top_up} 分",
+            top_up - top_up_deductible,
+            _less_deductible(
+                f"脑卒中康复包: 乡镇卫生院再报销医保后余额 {balance} × {top_up_percent}% = {top_up} 分",
+                top_up,
+                top_up_deductible,
+            ),
         ),
         Share(
             "compensation",
             "medical_assistance",
-            compensation,
-            f"建档立卡贫困人口医疗救助兜底: 个人余额 {after_top_up} × {compensation_percent}% = {compensation} 分",
+            compensation - compensation_deductible,
+            _less_deductible(
+                f"建档立卡贫困人口医疗救助兜底: 个人余额 {after_top_up} × {compensation_percent}% = {compensation} 分",
+                compensation,
+                compensation_deductible,
+            ),
         ),
     ]
     # Shares of nothing are left out: the WIT wants each one to mean something.

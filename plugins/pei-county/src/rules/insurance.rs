@@ -11,9 +11,17 @@
 //! The claim is divided in this order: deductible, reimbursement, over-cap,
 //! co-payment, top-up, compensation. Top-up and compensation relieve the
 //! resident, so the resident's shares state what the resident finally pays:
-//! the relief comes off the co-payment first, then the over-cap part, then
-//! the deductible, and the co-payment is computed as the remainder so that
-//! the shares always add up to the claim.
+//! the relief (the top-up first, then the compensation) comes off the
+//! co-payment first, then the over-cap part, then the deductible, and the
+//! co-payment is computed as the remainder so that the shares always add up
+//! to the claim.
+//!
+//! A deductible met is met, whoever paid it: the part of the deductible the
+//! relief pays stays a `deductible` share, paid by the reliever (the health
+//! centre, then medical assistance), right after the resident's own, so that
+//! the kernel's `year-to-date.deductible-paid` counts it and a later claim of
+//! the year does not charge it again. The top-up and compensation shares keep
+//! only what relieved the co-payment and the over-cap part.
 
 use super::{BASIC, Config, Date, Refusal, Resident, STROKE_REHAB, Tag, check_date, config::Benefit, find, percent_of};
 
@@ -150,6 +158,16 @@ fn net_of_relief(reason: String, gross: i64, net: i64) -> String {
     if gross == net { reason } else { format!("{reason}; 扣除补充报销和兜底补偿后个人付 {net} 分") }
 }
 
+/// A relief share's reason, saying what of it paid the deductible and is
+/// shown as a deductible share instead.
+fn less_deductible(reason: String, relief: i64, on_deductible: i64) -> String {
+    if on_deductible == 0 {
+        reason
+    } else {
+        format!("{reason}; 其中起付线 {on_deductible} 分另列, 本项 {} 分", relief - on_deductible)
+    }
+}
+
 /// Adjudicate one claim.
 pub fn adjudicate(config: &Config, claim: &Claim) -> Result<Adjudication, Refusal> {
     check(claim)?;
@@ -217,12 +235,36 @@ pub fn adjudicate(config: &Config, claim: &Claim) -> Result<Adjudication, Refusa
     let remainder = amount - deductible_net - reimbursement - over_cap_net - top_up - compensation;
     debug_assert_eq!(remainder, co_payment_net);
 
+    // The deductible's relief, by payer in the relief's order: the top-up
+    // reaches it only past the co-payment and the over-cap part, and the
+    // compensation pays the rest of it.
+    let deductible_relief = deductible - deductible_net;
+    let top_up_deductible = (top_up - co_payment - over_cap).clamp(0, deductible_relief);
+    let compensation_deductible = deductible_relief - top_up_deductible;
+    debug_assert!(compensation_deductible <= compensation);
+
     let shares = [
         (
             ShareKind::Deductible,
             Payer::Resident,
             deductible_net,
             net_of_relief(deductible_text, deductible, deductible_net),
+        ),
+        (
+            ShareKind::Deductible,
+            Payer::HealthCentre,
+            top_up_deductible,
+            format!(
+                "起付线由乡镇卫生院补充报销 (脑卒中康复包): {top_up_deductible} 分, 本次起付线 {deductible} 分, 计入本年已付起付线"
+            ),
+        ),
+        (
+            ShareKind::Deductible,
+            Payer::MedicalAssistance,
+            compensation_deductible,
+            format!(
+                "起付线由医疗救助兜底: {compensation_deductible} 分, 本次起付线 {deductible} 分, 计入本年已付起付线"
+            ),
         ),
         (ShareKind::Reimbursement, Payer::InsuranceFund, reimbursement, reimbursement_text),
         (
@@ -244,15 +286,23 @@ pub fn adjudicate(config: &Config, claim: &Claim) -> Result<Adjudication, Refusa
         (
             ShareKind::TopUp,
             Payer::HealthCentre,
-            top_up,
-            format!("脑卒中康复包: 乡镇卫生院再报销医保后余额 {balance} × {top_up_percent}% = {top_up} 分"),
+            top_up - top_up_deductible,
+            less_deductible(
+                format!("脑卒中康复包: 乡镇卫生院再报销医保后余额 {balance} × {top_up_percent}% = {top_up} 分"),
+                top_up,
+                top_up_deductible,
+            ),
         ),
         (
             ShareKind::Compensation,
             Payer::MedicalAssistance,
-            compensation,
-            format!(
-                "建档立卡贫困人口医疗救助兜底: 个人余额 {after_top_up} × {compensation_percent}% = {compensation} 分"
+            compensation - compensation_deductible,
+            less_deductible(
+                format!(
+                    "建档立卡贫困人口医疗救助兜底: 个人余额 {after_top_up} × {compensation_percent}% = {compensation} 分"
+                ),
+                compensation,
+                compensation_deductible,
             ),
         ),
     ];
@@ -308,8 +358,10 @@ mod tests {
     }
 
     fn assert_adds_up(claim: &Claim, adjudication: &Adjudication) {
-        let order = |kind| {
-            [
+        // Each kind once, but the deductible once per payer: the resident's,
+        // then the health centre's, then medical assistance's.
+        let order = |share: &Share| {
+            let kind = [
                 ShareKind::Deductible,
                 ShareKind::Reimbursement,
                 ShareKind::OverCap,
@@ -318,10 +370,14 @@ mod tests {
                 ShareKind::Compensation,
             ]
             .iter()
-            .position(|k| *k == kind)
+            .position(|k| *k == share.kind);
+            let payer = [Payer::Resident, Payer::HealthCentre, Payer::MedicalAssistance, Payer::InsuranceFund]
+                .iter()
+                .position(|p| *p == share.payer);
+            (kind, if share.kind == ShareKind::Deductible { payer } else { None })
         };
         assert!(adjudication.shares.iter().all(|s| s.amount > 0), "{adjudication:?}");
-        assert!(adjudication.shares.windows(2).all(|w| order(w[0].kind) < order(w[1].kind)), "{adjudication:?}");
+        assert!(adjudication.shares.windows(2).all(|w| order(&w[0]) < order(&w[1])), "{adjudication:?}");
         assert_eq!(adjudication.shares.iter().map(|s| s.amount).sum::<i64>(), claim.amount, "{adjudication:?}");
     }
 
@@ -461,13 +517,18 @@ mod tests {
             shares_with(&config, &c),
             [(Deductible, Payer::Resident, 10000), (CoPayment, Payer::Resident, 800), (TopUp, HealthCentre, 1200)]
         );
-        // All under the deductible: the top-up comes off it, and says so.
+        // All under the deductible: the top-up comes off it, and says so;
+        // what it paid of the deductible is a deductible share of the health
+        // centre's, so the year counts the whole 10000 as met.
         let c = rehab_signed(claim(Rehabilitation, TownshipCentre, 10000));
-        assert_eq!(shares_with(&config, &c), [(Deductible, Payer::Resident, 9000), (TopUp, HealthCentre, 1000)]);
-        let deductible = adjudicate(&config, &c).unwrap().shares.remove(0);
+        assert_eq!(shares_with(&config, &c), [(Deductible, Payer::Resident, 9000), (Deductible, HealthCentre, 1000)]);
+        let reasons: Vec<_> = adjudicate(&config, &c).unwrap().shares.into_iter().map(|s| s.reason).collect();
         assert_eq!(
-            deductible.reason,
-            "乡镇卫生院康复起付线 10000 分, 本年已付 0 分, 本次 10000 分; 扣除补充报销和兜底补偿后个人付 9000 分"
+            reasons,
+            [
+                "乡镇卫生院康复起付线 10000 分, 本年已付 0 分, 本次 10000 分; 扣除补充报销和兜底补偿后个人付 9000 分",
+                "起付线由乡镇卫生院补充报销 (脑卒中康复包): 1000 分, 本次起付线 10000 分, 计入本年已付起付线",
+            ]
         );
         // Poverty compensation of half: co-payment first, then over-cap.
         let mut config = shipped();
@@ -499,8 +560,17 @@ mod tests {
     fn registered_poor_pay_a_lower_deductible_and_are_compensated() {
         // Deductible 20000 × 50% = 10000; 40000 above it at 85% = 34000;
         // the remaining 16000 is wholly compensated.
+        // The 10000 of it that is the deductible is a deductible share paid
+        // by medical assistance; the compensation keeps the co-payment 6000.
         let c = poor(claim(Inpatient, TownshipCentre, 50000));
-        assert_eq!(shares(&c), [(Reimbursement, InsuranceFund, 34000), (Compensation, MedicalAssistance, 16000)]);
+        assert_eq!(
+            shares(&c),
+            [
+                (Deductible, MedicalAssistance, 10000),
+                (Reimbursement, InsuranceFund, 34000),
+                (Compensation, MedicalAssistance, 6000)
+            ]
+        );
         let mut config = shipped();
         config.insurance.registered_poor.compensation_percent = 0;
         assert_eq!(
@@ -512,7 +582,11 @@ mod tests {
             ]
         );
         let reasons: Vec<_> = adjudicate(&shipped(), &c).unwrap().shares.into_iter().map(|s| s.reason).collect();
-        assert_eq!(reasons[1], "建档立卡贫困人口医疗救助兜底: 个人余额 16000 × 100% = 16000 分");
+        assert_eq!(reasons[0], "起付线由医疗救助兜底: 10000 分, 本次起付线 10000 分, 计入本年已付起付线");
+        assert_eq!(
+            reasons[2],
+            "建档立卡贫困人口医疗救助兜底: 个人余额 16000 × 100% = 16000 分; 其中起付线 10000 分另列, 本项 6000 分"
+        );
         // A deductible of odd fen rounds half up: 20001 × 50% = 10000.5 → 10001.
         let mut config = shipped();
         config.insurance.inpatient.deductible.township_centre = 20001;
@@ -520,6 +594,100 @@ mod tests {
         assert_eq!(
             shares_with(&config, &poor(claim(Inpatient, TownshipCentre, 10001))),
             [(Deductible, Payer::Resident, 10001)]
+        );
+    }
+
+    /// The year-to-date as the kernel builds it from earlier claims: every
+    /// deductible share, whoever paid it, and the fund's reimbursements.
+    fn year_after(kind: CareKind, adjudication: &Adjudication, mut ytd: YearToDate) -> YearToDate {
+        for share in &adjudication.shares {
+            match (share.kind, share.payer, kind) {
+                (Deductible, _, _) => ytd.deductible_paid += share.amount,
+                (Reimbursement, InsuranceFund, Inpatient) => ytd.inpatient_reimbursed += share.amount,
+                (Reimbursement, InsuranceFund, _) => ytd.outpatient_reimbursed += share.amount,
+                _ => {}
+            }
+        }
+        ytd
+    }
+
+    #[test]
+    fn a_deductible_paid_by_medical_assistance_is_met_for_the_rest_of_the_year() {
+        let first = poor(claim(Inpatient, TownshipCentre, 50000));
+        let answer = adjudicate(&shipped(), &first).unwrap();
+        // Deductible 10000, all paid by medical assistance.
+        assert_eq!(answer.shares[0].kind, Deductible);
+        assert_eq!(answer.shares[0].payer, MedicalAssistance);
+        let ytd = year_after(Inpatient, &answer, first.year_to_date);
+        assert_eq!(ytd, YearToDate { deductible_paid: 10000, outpatient_reimbursed: 0, inpatient_reimbursed: 34000 });
+        // The second stay owes no deductible: 50000 × 85% = 42500 from the
+        // fund (not (50000 − 10000) × 85% = 34000), the 7500 left
+        // compensated.
+        let mut second = first.clone();
+        second.on = Date { year: 2025, month: 9, day: 1 };
+        second.year_to_date = ytd;
+        assert_eq!(shares(&second), [(Reimbursement, InsuranceFund, 42500), (Compensation, MedicalAssistance, 7500)]);
+        let reason = &adjudicate(&shipped(), &second).unwrap().shares[0].reason;
+        assert!(reason.starts_with("乡镇卫生院住院医保报销: (50000 − 0) × 85% = 42500 分"), "{reason}");
+        // At the county hospital the lowered line 25000 still owes 15000.
+        second.level = CountyHospital;
+        assert_eq!(
+            shares(&second),
+            [
+                (Deductible, MedicalAssistance, 15000),
+                (Reimbursement, InsuranceFund, 26250),
+                (Compensation, MedicalAssistance, 8750)
+            ]
+        );
+    }
+
+    #[test]
+    fn top_up_and_compensation_reaching_the_deductible_are_deductible_shares_of_theirs() {
+        let mut config = shipped();
+        config.insurance.outpatient.deductible.township_centre = 10000;
+        config.insurance.outpatient.ratio_percent.township_centre = 0;
+        config.insurance.registered_poor.compensation_percent = 50;
+        // The poor's deductible 10000 × 50% = 5000, the other 5000 a
+        // co-payment at ratio 0; balance 10000. The top-up 1000 comes off
+        // the co-payment; compensation 9000 × 50% = 4500: 4000 off the rest
+        // of the co-payment, 500 off the deductible.
+        let c = poor(rehab_signed(claim(Rehabilitation, TownshipCentre, 10000)));
+        assert_eq!(
+            shares_with(&config, &c),
+            [
+                (Deductible, Payer::Resident, 4500),
+                (Deductible, MedicalAssistance, 500),
+                (TopUp, HealthCentre, 1000),
+                (Compensation, MedicalAssistance, 4000)
+            ]
+        );
+        // Not poor, a deductible of 12000: the whole claim is deductible,
+        // and the top-up 12000 × 10% = 1200 pays part of it.
+        let c = rehab_signed(claim(Rehabilitation, TownshipCentre, 12000));
+        config.insurance.outpatient.deductible.township_centre = 12000;
+        assert_eq!(shares_with(&config, &c), [(Deductible, Payer::Resident, 10800), (Deductible, HealthCentre, 1200)]);
+        // Poor with a deductible of the whole claim (24000 × 50% = 12000):
+        // the top-up 1200 first, then 10800 × 50% = 5400 compensated, all
+        // of the deductible.
+        config.insurance.outpatient.deductible.township_centre = 24000;
+        let c = poor(rehab_signed(claim(Rehabilitation, TownshipCentre, 12000)));
+        assert_eq!(
+            shares_with(&config, &c),
+            [
+                (Deductible, Payer::Resident, 5400),
+                (Deductible, HealthCentre, 1200),
+                (Deductible, MedicalAssistance, 5400)
+            ]
+        );
+        let answer = adjudicate(&config, &c).unwrap();
+        let reasons: Vec<_> = answer.shares.iter().map(|s| s.reason.as_str()).collect();
+        assert_eq!(
+            reasons,
+            [
+                "乡镇卫生院康复起付线 24000 × 50% = 12000 分 (建档立卡贫困人口降低起付线), 本年已付 0 分, 本次 12000 分; 扣除补充报销和兜底补偿后个人付 5400 分",
+                "起付线由乡镇卫生院补充报销 (脑卒中康复包): 1200 分, 本次起付线 12000 分, 计入本年已付起付线",
+                "起付线由医疗救助兜底: 5400 分, 本次起付线 12000 分, 计入本年已付起付线",
+            ]
         );
     }
 
@@ -536,6 +704,9 @@ mod tests {
     #[test]
     fn every_claim_adds_up() {
         let config = shipped();
+        let mut no_relief = shipped();
+        no_relief.insurance.stroke_rehab_top_up_percent = 0;
+        no_relief.insurance.registered_poor.compensation_percent = 0;
         let amounts = [0, 1, 2, 99, 1005, 2011, 19999, 20000, 20001, 50001, 123457, 99_999_999, i64::MAX];
         let ytds = [0, 1, 10000, 49999, 79999, 80000, 19_999_999, i64::MAX];
         for kind in [Outpatient, Inpatient, Rehabilitation] {
@@ -548,6 +719,14 @@ mod tests {
                         for c in [c.clone(), poor(c.clone()), rehab_signed(c.clone()), poor(rehab_signed(c))] {
                             let adjudication = adjudicate(&config, &c).unwrap();
                             assert_adds_up(&c, &adjudication);
+                            // Relief never makes a deductible less met: the
+                            // deductible shares, whoever pays them, are the
+                            // deductible due without any relief.
+                            let deductible = |a: &Adjudication| -> i64 {
+                                a.shares.iter().filter(|s| s.kind == Deductible).map(|s| s.amount).sum()
+                            };
+                            let unrelieved = adjudicate(&no_relief, &c).unwrap();
+                            assert_eq!(deductible(&adjudication), deductible(&unrelieved), "{c:?}");
                         }
                     }
                 }

@@ -22,6 +22,13 @@
 //! relieves the resident, so it comes off the resident's shares — the
 //! co-payment first, then the over-cap part, then the deductible — and each
 //! resident share states what the resident finally pays.
+//!
+//! A deductible met is met, whoever paid it: the part of the deductible
+//! medical assistance pays stays a `deductible` share, paid by medical
+//! assistance, right after the resident's own, so that the kernel's
+//! `year-to-date.deductible-paid` counts it and a referred admission does not
+//! charge it again. The compensation share keeps only what relieved the
+//! co-payment and the over-cap part.
 
 use super::config::at;
 use super::{BASIC, Config, check_date, find, percent_of, tag_names};
@@ -176,26 +183,42 @@ pub fn adjudicate(config: &Config, claim: &Claim) -> Result<Adjudication, Refusa
     // Assistance (医疗救助兜底) above the poor resident's limit.
     let burden = amount - reimbursement;
     let mut compensation = None;
+    let mut assisted_deductible = None;
     if is_poor {
         let percent = at(relief.self_pay_limit_percent, level);
         let limit = percent_of(amount, percent);
         let paid = (burden - limit).max(0);
         if paid > 0 {
             let (groups, _) = tag_names(poor);
-            compensation = Some(Share {
-                kind: ShareKind::Compensation,
-                payer: Payer::MedicalAssistance,
-                amount: paid,
-                reason: format!(
-                    "{groups}医疗救助兜底: 医保后个人负担 {amount} − {reimbursement} = {burden} 分, 个人支付以费用的 {percent}% 为限: {amount} × {percent}% = {limit} 分, 救助 {burden} − {limit} = {paid} 分"
-                ),
-            });
             let mut left = paid;
             for share in resident.iter_mut().rev() {
                 let taken = share.net.min(left);
                 share.net -= taken;
                 left -= taken;
             }
+            // What the assistance paid of the deductible is a deductible
+            // share of its own; the compensation keeps the rest.
+            let on_deductible = resident[0].gross - resident[0].net;
+            let mut reason = format!(
+                "{groups}医疗救助兜底: 医保后个人负担 {amount} − {reimbursement} = {burden} 分, 个人支付以费用的 {percent}% 为限: {amount} × {percent}% = {limit} 分, 救助 {burden} − {limit} = {paid} 分"
+            );
+            if on_deductible > 0 {
+                assisted_deductible = Some(Share {
+                    kind: ShareKind::Deductible,
+                    payer: Payer::MedicalAssistance,
+                    amount: on_deductible,
+                    reason: format!(
+                        "起付线由医疗救助兜底: {on_deductible} 分, 本次起付线 {deductible} 分, 计入本年已付起付线"
+                    ),
+                });
+                reason.push_str(&format!("; 其中起付线 {on_deductible} 分另列, 本项 {} 分", paid - on_deductible));
+            }
+            compensation = Some(Share {
+                kind: ShareKind::Compensation,
+                payer: Payer::MedicalAssistance,
+                amount: paid - on_deductible,
+                reason,
+            });
         }
     }
 
@@ -208,6 +231,7 @@ pub fn adjudicate(config: &Config, claim: &Claim) -> Result<Adjudication, Refusa
     };
     let shares = [
         Some(deductible_share.into_share()),
+        assisted_deductible,
         Some(reimbursement_share),
         Some(over_cap_share.into_share()),
         Some(co_payment_share.into_share()),
@@ -279,11 +303,23 @@ mod tests {
     fn the_poor_pay_half_the_deductible_then_at_most_ten_percent() {
         // 30000 × 50% = 15000; (100000 − 15000) × 80% = 68000; burden 32000;
         // limit 100000 × 10% = 10000; assistance 22000 off co-payment 17000
-        // first, then 5000 off the deductible.
+        // first, then 5000 off the deductible: that 5000 is a deductible
+        // share of medical assistance's, the compensation keeps 17000.
         let c = claim(CareKind::Inpatient, CareLevel::CountyHospital, 100_000, POOR);
         assert_eq!(
             shares(&c),
-            vec![(Deductible, Own, 10000), (Reimbursement, Fund, 68000), (Compensation, Assistance, 22000)]
+            vec![
+                (Deductible, Own, 10000),
+                (Deductible, Assistance, 5000),
+                (Reimbursement, Fund, 68000),
+                (Compensation, Assistance, 17000)
+            ]
+        );
+        let reasons: Vec<_> = adjudicate(&shipped(), &c).unwrap().shares.into_iter().map(|s| s.reason).collect();
+        assert_eq!(reasons[1], "起付线由医疗救助兜底: 5000 分, 本次起付线 15000 分, 计入本年已付起付线");
+        assert!(
+            reasons[3].ends_with("救助 32000 − 10000 = 22000 分; 其中起付线 5000 分另列, 本项 17000 分"),
+            "{reasons:?}"
         );
         assert_eq!(resident_pays(&c), 10000);
         let c = claim(CareKind::Inpatient, CareLevel::CountyHospital, 100_000, PopulationTags::POVERTY_MONITORING);
@@ -309,6 +345,60 @@ mod tests {
         assert_eq!(got[0], (Reimbursement, Fund, 85000));
         let text = &adjudicate(&shipped(), &c).unwrap().shares[0].reason;
         assert!(text.starts_with("县级医院住院医保报销: (100000 − 0) × 85% (80% + 转诊住院提高 5 个百分点)"), "{text}");
+    }
+
+    /// The year-to-date as the kernel builds it from earlier claims: every
+    /// deductible share, whoever paid it, and the fund's reimbursements.
+    fn year_after(claim: &Claim, adjudication: &Adjudication) -> YearToDate {
+        let mut ytd = claim.year_to_date;
+        for share in &adjudication.shares {
+            match (share.kind, share.payer, claim.kind) {
+                (Deductible, _, _) => ytd.deductible_paid += share.amount,
+                (Reimbursement, Fund, CareKind::Inpatient) => ytd.inpatient_reimbursed += share.amount,
+                (Reimbursement, Fund, _) => ytd.outpatient_reimbursed += share.amount,
+                _ => {}
+            }
+        }
+        ytd
+    }
+
+    #[test]
+    fn a_deductible_paid_by_medical_assistance_is_met_for_a_referred_admission() {
+        // The first admission's deductible 15000: 10000 the resident's, 5000
+        // medical assistance's.
+        let first = claim(CareKind::Inpatient, CareLevel::CountyHospital, 100_000, POOR);
+        let answer = adjudicate(&shipped(), &first).unwrap();
+        let ytd = year_after(&first, &answer);
+        assert_eq!(ytd, YearToDate { deductible_paid: 15000, outpatient_reimbursed: 0, inpatient_reimbursed: 68000 });
+        // Referred back in: 15000 met, nothing due; 100000 × 85% = 85000;
+        // burden 15000, limit 10000, assistance 5000 off the co-payment.
+        let mut referred = first.clone();
+        referred.referred = true;
+        referred.on = Date { year: 2019, month: 8, day: 1 };
+        referred.year_to_date = ytd;
+        assert_eq!(
+            shares(&referred),
+            vec![(Reimbursement, Fund, 85000), (CoPayment, Own, 10000), (Compensation, Assistance, 5000)]
+        );
+        // Above the county the lowered line 40000 owes 40000 − 15000 = 25000.
+        referred.level = CareLevel::AboveCounty;
+        referred.amount = 200_000;
+        assert_eq!(shares(&referred)[0], (Deductible, Own, 25000));
+    }
+
+    #[test]
+    fn assistance_of_the_whole_burden_pays_the_whole_deductible_as_a_deductible_share() {
+        let mut config = shipped();
+        config.insurance.poverty.self_pay_limit_percent.county_hospital = 0;
+        let c = claim(CareKind::Inpatient, CareLevel::CountyHospital, 100_000, POOR);
+        assert_eq!(
+            shares_with(&config, &c),
+            vec![(Deductible, Assistance, 15000), (Reimbursement, Fund, 68000), (Compensation, Assistance, 17000)]
+        );
+        // A claim under the deductible: all of it deductible, the resident's
+        // 10% limit 400 and medical assistance's 3600.
+        let c = claim(CareKind::Inpatient, CareLevel::TownshipCentre, 4_000, POOR);
+        assert_eq!(shares(&c), vec![(Deductible, Own, 400), (Deductible, Assistance, 3600)]);
     }
 
     #[test]
@@ -374,6 +464,11 @@ mod tests {
 
     #[test]
     fn shares_add_up_and_round_half_up() {
+        let mut no_assistance = shipped();
+        no_assistance.insurance.poverty.self_pay_limit_percent.village_clinic = 100;
+        no_assistance.insurance.poverty.self_pay_limit_percent.township_centre = 100;
+        no_assistance.insurance.poverty.self_pay_limit_percent.county_hospital = 100;
+        no_assistance.insurance.poverty.self_pay_limit_percent.above_county = 100;
         // 1005 × 60% = 603; 1005 × 10% = 100.5 → 101 for the poor's limit.
         let c = claim(CareKind::Outpatient, CareLevel::VillageClinic, 1005, POOR);
         assert_eq!(
@@ -401,6 +496,11 @@ mod tests {
                             let got = shares(&c);
                             assert!(got.iter().all(|(_, _, a)| *a > 0), "{got:?}");
                             assert_eq!(got.iter().map(|(_, _, a)| a).sum::<i64>(), amount, "{got:?}");
+                            // Assistance never makes a deductible less met.
+                            let deductible = |shares: &[(ShareKind, Payer, i64)]| -> i64 {
+                                shares.iter().filter(|(kind, _, _)| *kind == Deductible).map(|(_, _, a)| a).sum()
+                            };
+                            assert_eq!(deductible(&got), deductible(&shares_with(&no_assistance, &c)), "{c:?}");
                         }
                     }
                 }
