@@ -214,14 +214,8 @@ pub async fn kernel_on(
 }
 
 pub fn member(county: &str, team: &str) -> qianyue::authz::Principal {
-    qianyue::authz::Principal {
-        subject: format!("member-of-{team}"),
-        role: qianyue::authz::Role::TeamMember,
-        county: Some(county.into()),
-        team: Some(team.into()),
-        duty: None,
-        institution: None,
-    }
+    let member = person(county, qianyue::authz::Role::TeamMember, Some(team));
+    qianyue::authz::Principal { subject: format!("member-of-{team}"), ..member }
 }
 
 pub fn regional_admin() -> qianyue::authz::Principal {
@@ -236,14 +230,8 @@ pub fn regional_admin() -> qianyue::authz::Principal {
 }
 
 pub fn county_admin(county: &str) -> qianyue::authz::Principal {
-    qianyue::authz::Principal {
-        subject: format!("admin-of-{county}"),
-        role: qianyue::authz::Role::CountyAdmin,
-        county: Some(county.into()),
-        team: None,
-        duty: None,
-        institution: None,
-    }
+    let admin = person(county, qianyue::authz::Role::CountyAdmin, None);
+    qianyue::authz::Principal { subject: format!("admin-of-{county}"), ..admin }
 }
 
 /// Someone of `county` acting in `role` (in `team`, if given), named after

@@ -202,9 +202,7 @@ impl Kernel {
             action,
             &Resource::Institution { id: &institution.id, county: &institution.county_code },
         )?;
-        if institution.level != crate::org::InstitutionLevel::CountyHospital {
-            return Err(ReferralError::NotACountyHospital(institution.id).into());
-        }
+        referrals::county_hospital(id, Some(&institution), &institution.county_code)?;
         Ok(institution)
     }
 

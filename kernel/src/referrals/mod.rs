@@ -266,11 +266,7 @@ pub fn check(
     match new.direction {
         Direction::Up => {
             let Some(to) = &new.to_institution else { return Err(ReferralError::NoDestination) };
-            let hospital =
-                destination.filter(|i| i.level == InstitutionLevel::CountyHospital && i.county_code == county);
-            if hospital.is_none() {
-                return Err(ReferralError::NotACountyHospital(to.clone()));
-            }
+            county_hospital(to, destination, county)?;
             if !new.prescription.is_empty() {
                 return Err(ReferralError::PrescriptionUp);
             }
@@ -307,6 +303,15 @@ pub fn check(
         }
     }
     Ok(())
+}
+
+/// Whether institution `id` (`found`, if it exists) is a county hospital of
+/// `county`: referrals up go to one, and only one reserves capacity.
+pub fn county_hospital(id: &str, found: Option<&Institution>, county: &str) -> Result<(), ReferralError> {
+    match found {
+        Some(i) if i.level == InstitutionLevel::CountyHospital && i.county_code == county => Ok(()),
+        _ => Err(ReferralError::NotACountyHospital(id.to_owned())),
+    }
 }
 
 /// Whether a reservation fits in the team's capacity of its kind, given

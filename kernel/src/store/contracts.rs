@@ -120,14 +120,11 @@ impl Store {
     }
 
     pub async fn contract(&self, id: &str) -> Result<Option<Contract>, StoreError> {
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE id = $1")))
+        let row = sqlx::query(sqlx::AssertSqlSafe(select_contracts(self.backend, "WHERE c.id = $1")))
             .bind(id)
             .fetch_optional(&self.pool)
             .await?;
-        match row {
-            Some(row) => Ok(Some(self.with_lines(&row).await?)),
-            None => Ok(None),
-        }
+        row.as_ref().map(contract_from_row).transpose()
     }
 
     /// A resident's contracts, newest period first.
@@ -141,18 +138,13 @@ impl Store {
         household_id: &str,
         period: Period,
     ) -> Result<Vec<Contract>, StoreError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {CONTRACT_COLUMNS} FROM contracts WHERE household_id = $1 AND period = $2 AND status = 'active' ORDER BY id"
-        )))
-        .bind(household_id)
-        .bind(period.year)
-        .fetch_all(&self.pool)
-        .await?;
-        let mut contracts = Vec::with_capacity(rows.len());
-        for row in &rows {
-            contracts.push(self.with_lines(row).await?);
-        }
-        Ok(contracts)
+        let condition = "WHERE c.household_id = $1 AND c.period = $2 AND c.status = 'active' ORDER BY c.id";
+        let rows = sqlx::query(sqlx::AssertSqlSafe(select_contracts(self.backend, condition)))
+            .bind(household_id)
+            .bind(period.year)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(contract_from_row).collect()
     }
 
     /// A team's active contracts in a period, by resident.
@@ -163,25 +155,20 @@ impl Store {
     }
 
     /// The contracts of a period whose `column` (a team, a county) is
-    /// `value`, whatever their status, in no particular order, with their
-    /// lines read in bulk.
+    /// `value`, whatever their status, in no particular order.
     pub(super) async fn contracts_of_period(
         &self,
         column: &'static str,
         value: &str,
         period: Period,
     ) -> Result<Vec<Contract>, StoreError> {
-        // Row by row, each contract with its lines in one row: a county's
-        // million rows held at once as `AnyRow`s cost more than the
-        // contracts they become.
-        let query = format!(
-            "SELECT {CONTRACT_COLUMNS}, {} FROM contracts c WHERE c.{column} = $1 AND c.period = $2",
-            lines_json(self.backend)
-        );
+        // Row by row: a county's million rows held at once as `AnyRow`s
+        // cost more than the contracts they become.
+        let query = select_contracts(self.backend, &format!("WHERE c.{column} = $1 AND c.period = $2"));
         let mut rows = sqlx::query(sqlx::AssertSqlSafe(query)).bind(value).bind(period.year).fetch(&self.pool);
         let mut contracts = Vec::new();
         while let Some(row) = rows.try_next().await? {
-            contracts.push(contract_from_row(&row, lines_from_json(&row)?)?);
+            contracts.push(contract_from_row(&row)?);
         }
         Ok(contracts)
     }
@@ -192,16 +179,11 @@ impl Store {
     }
 
     async fn contracts_where(&self, condition: &'static str, value: &str) -> Result<Vec<Contract>, StoreError> {
-        let rows =
-            sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {CONTRACT_COLUMNS} FROM contracts WHERE {condition}")))
-                .bind(value)
-                .fetch_all(&self.pool)
-                .await?;
-        let mut contracts = Vec::with_capacity(rows.len());
-        for row in &rows {
-            contracts.push(self.with_lines(row).await?);
-        }
-        Ok(contracts)
+        let rows = sqlx::query(sqlx::AssertSqlSafe(select_contracts(self.backend, &format!("WHERE {condition}"))))
+            .bind(value)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(contract_from_row).collect()
     }
 
     /// The team of the resident's active contract in `period`, if any.
@@ -227,20 +209,16 @@ impl Store {
             None => (0, 0),
         })
     }
-
-    async fn with_lines(&self, row: &AnyRow) -> Result<Contract, StoreError> {
-        let lines = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {LINE_COLUMNS} FROM contract_lines WHERE contract_id = $1 ORDER BY position"
-        )))
-        .bind(text(row, "id")?)
-        .fetch_all(&self.pool)
-        .await?;
-        contract_from_row(row, lines.iter().map(line).collect::<Result<_, _>>()?)
-    }
 }
 
-/// A contract from its row and its lines.
-pub(super) fn contract_from_row(row: &AnyRow, lines: Vec<ContractLine>) -> Result<Contract, StoreError> {
+/// Whole contracts, each with its lines, from `contracts c` and `rest` (a
+/// condition and an order): every read of contracts goes through it.
+pub(super) fn select_contracts(backend: Backend, rest: &str) -> String {
+    format!("SELECT {CONTRACT_COLUMNS}, {} FROM contracts c {rest}", lines_json(backend))
+}
+
+/// A contract from a row [`select_contracts`] read.
+pub(super) fn contract_from_row(row: &AnyRow) -> Result<Contract, StoreError> {
     let ended_on = match row.try_get::<Option<String>, _>("ended_on")? {
         Some(_) => Some(date(row, "contracts", "ended_on")?),
         None => None,
@@ -262,7 +240,7 @@ pub(super) fn contract_from_row(row: &AnyRow, lines: Vec<ContractLine>) -> Resul
         renewal_objected: row.try_get::<i32, _>("renewal_objected")? != 0,
         renewed_from: row.try_get("renewed_from")?,
         group_id: row.try_get("group_id")?,
-        lines,
+        lines: lines_from_json(row)?,
         id: text(row, "id")?,
     })
 }
@@ -480,26 +458,8 @@ async fn leave_team(
     Ok(())
 }
 
-pub(super) fn line(r: &AnyRow) -> Result<ContractLine, StoreError> {
-    line_of(LineParts(
-        0,
-        text(r, "package_code")?,
-        text(r, "package_name")?,
-        text(r, "kind")?,
-        r.try_get("list_price")?,
-        r.try_get("discount")?,
-        r.try_get("public_health_fund")?,
-        r.try_get("insurance_fund")?,
-        r.try_get("self_pay")?,
-        text(r, "rule")?,
-        i64::from(r.try_get::<i32, _>("priced_age")?),
-        text(r, "priced_tags")?,
-        text(r, "adjustments")?,
-    ))
-}
-
-/// A line's stored values in [`LINE_COLUMNS`] order after its position:
-/// a row's, or an element of [`LINES_JSON`]'s array.
+/// A line's stored values, its position first, then [`LINE_COLUMNS`]: an
+/// element of [`lines_json`]'s array.
 #[derive(serde::Deserialize)]
 struct LineParts(i64, String, String, String, i64, i64, i64, i64, i64, String, i64, String, String);
 

@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use sqlx::{AnyConnection, Row};
 
-use super::contracts::{CONTRACT_COLUMNS, LINE_COLUMNS, contract_from_row, insert_lines, line, stream};
+use super::contracts::{CONTRACT_COLUMNS, contract_from_row, insert_lines, select_contracts, stream};
 use super::events::{self, NewEvent};
 use super::{
     Backend, Store, StoreError, backend_of, bulk_sql, date_text, is_unique_violation, placeholders, rows_per_statement,
@@ -84,25 +84,18 @@ impl Store {
         after: &str,
         limit: u32,
     ) -> Result<Vec<(Contract, Resident)>, StoreError> {
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {CONTRACT_COLUMNS} FROM contracts
-             WHERE county_code = $1 AND period = $2 AND status = 'active' AND id > $3 ORDER BY id LIMIT $4"
-        )))
-        .bind(county)
-        .bind(period.year)
-        .bind(after)
-        .bind(i64::from(limit))
-        .fetch_all(&self.pool)
-        .await?;
-        if rows.is_empty() {
+        let condition = "WHERE c.county_code = $1 AND c.period = $2 AND c.status = 'active' AND c.id > $3 \
+             ORDER BY c.id LIMIT $4";
+        let rows = sqlx::query(sqlx::AssertSqlSafe(select_contracts(self.backend, condition)))
+            .bind(county)
+            .bind(period.year)
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(&self.pool)
+            .await?;
+        let contracts: Vec<Contract> = rows.iter().map(contract_from_row).collect::<Result<_, _>>()?;
+        if contracts.is_empty() {
             return Ok(Vec::new());
-        }
-        let ids: Vec<String> = rows.iter().map(|r| text(r, "id")).collect::<Result<_, _>>()?;
-        let mut lines = self.lines_of(&ids).await?;
-        let mut contracts = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let id = text(row, "id")?;
-            contracts.push(contract_from_row(row, lines.remove(&id).unwrap_or_default())?);
         }
         let resident_ids: Vec<String> = contracts.iter().map(|c| c.resident_id.clone()).collect();
         let mut residents: HashMap<String, Resident> =
@@ -118,29 +111,6 @@ impl Store {
                 Ok((c, resident))
             })
             .collect()
-    }
-
-    /// The lines of many contracts, by contract id, in bulk statements.
-    pub(super) async fn lines_of(
-        &self,
-        ids: &[String],
-    ) -> Result<HashMap<String, Vec<crate::contracts::ContractLine>>, StoreError> {
-        let mut lines: HashMap<String, Vec<_>> = HashMap::new();
-        for chunk in ids.chunks(rows_per_statement(1)) {
-            let sql = format!(
-                "SELECT contract_id, {LINE_COLUMNS} FROM contract_lines
-                 WHERE contract_id IN {} ORDER BY contract_id, position",
-                placeholders(1, chunk.len(), 1)
-            );
-            let mut query = sqlx::query(bulk_sql(self.backend, &sql));
-            for id in chunk {
-                query = query.bind(id);
-            }
-            for row in query.fetch_all(&self.pool).await? {
-                lines.entry(text(&row, "contract_id")?).or_default().push(line(&row)?);
-            }
-        }
-        Ok(lines)
     }
 
     /// Writes one chunk of `county`'s renewal of `period`: `renewals` replace
