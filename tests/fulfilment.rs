@@ -115,7 +115,8 @@ async fn records_and_work_lists_over_http_and_the_cli() {
     let signing = json!({ "resident_id": "res-pei-006", "team_id": "team-anguo-1", "packages": ["PEI-GW", "PEI-NZ"] });
     let contract = request("POST", &url("/v1/contracts"), Some(&doctor), Some(signing)).await;
     let id = contract.ok(201)["id"].as_str().unwrap().to_owned();
-    let today = time::OffsetDateTime::now_utc().date().to_string();
+    // The server's day, which is China's, not the machine's UTC date.
+    let today = qianyue::kernel::Clock::System.today().to_string();
 
     let visit = json!({
         "package_code": "PEI-NZ", "item_code": "home-follow-up", "delivered_on": today,
@@ -123,17 +124,24 @@ async fn records_and_work_lists_over_http_and_the_cli() {
         "measurements": { "systolic": 185, "diastolic": 100, "heart_rate": 80 }
     });
     let services = url(&format!("/v1/contracts/{id}/services"));
-    request("POST", &services, Some(&other), Some(visit.clone())).await.problem(403);
+    request("POST", &services, Some(&other), Some(visit.clone())).await.problem(403, "forbidden");
     let recorded = request("POST", &services, Some(&doctor), Some(visit.clone())).await;
     let recorded = recorded.ok(201);
     assert_eq!(recorded["record"]["mode"], "home_visit");
     assert_eq!(recorded["referral_suggestions"][0]["reason"], "blood_pressure_uncontrolled");
     let mut wrong = visit.clone();
     wrong["item_code"] = json!("dancing");
-    assert!(request("POST", &services, Some(&doctor), Some(wrong)).await.problem(422).contains("dancing"));
+    assert!(
+        request("POST", &services, Some(&doctor), Some(wrong))
+            .await
+            .problem(422, "fulfilment-rule")
+            .contains("dancing")
+    );
     wrong = visit;
     wrong["measurements"]["systolic"] = json!(999);
-    assert!(request("POST", &services, Some(&doctor), Some(wrong)).await.problem(422).contains("999"));
+    assert!(
+        request("POST", &services, Some(&doctor), Some(wrong)).await.problem(422, "fulfilment-rule").contains("999")
+    );
 
     let schedule = request("GET", &url(&format!("/v1/contracts/{id}/schedule")), Some(&doctor), None).await;
     let items = schedule.ok(200)["items"].as_array().unwrap().clone();
@@ -144,7 +152,7 @@ async fn records_and_work_lists_over_http_and_the_cli() {
     let list = list.ok(200);
     assert_eq!(list["referral_suggestions"].as_array().unwrap().len(), 1);
     assert!(!list["due"].as_array().unwrap().is_empty(), "{list:#}");
-    request("GET", &url("/v1/teams/team-anguo-1/work-list"), Some(&other), None).await.problem(403);
+    request("GET", &url("/v1/teams/team-anguo-1/work-list"), Some(&other), None).await.problem(403, "forbidden");
 
     let report = qianyue()
         .args(["worklist", "--team", "team-anguo-1", "--horizon-days", "400", "--data-dir"])
@@ -161,19 +169,21 @@ async fn records_and_work_lists_over_http_and_the_cli() {
     let call = json!({ "checked_on": today, "method": "phone_spot_check", "reached": true, "satisfied": true });
     let satisfaction = url(&format!("/v1/contracts/{id}/satisfaction"));
     request("POST", &satisfaction, Some(&inspector), Some(call.clone())).await.ok(201);
-    request("POST", &satisfaction, Some(&doctor), Some(call)).await.problem(403);
+    request("POST", &satisfaction, Some(&doctor), Some(call)).await.problem(403, "forbidden");
     let assessed = request("GET", &url("/v1/assessment?team=team-anguo-1&residents=true"), Some(&doctor), None).await;
     let assessed = assessed.ok(200);
     assert_eq!(assessed["satisfaction"]["permille"], 1000);
     assert_eq!(assessed["satisfaction"]["residents"]["counted"], json!(["res-pei-006"]));
-    request("GET", &url("/v1/assessment?team=team-anguo-1&county=320322"), Some(&doctor), None).await.problem(400);
+    request("GET", &url("/v1/assessment?team=team-anguo-1&county=320322"), Some(&doctor), None)
+        .await
+        .problem(400, "bad-query");
 
     let finance = server.token(&["--role", "finance", "--county", "320322"]);
     let settlements = url("/v1/counties/320322/settlements/2025");
     let first = request("POST", &settlements, Some(&finance), None).await;
     assert_eq!(first.ok(201)["stored_before"], false);
     assert_eq!(request("POST", &settlements, Some(&finance), None).await.ok(200)["stored_before"], true);
-    request("POST", &settlements, Some(&doctor), None).await.problem(403);
+    request("POST", &settlements, Some(&doctor), None).await.problem(403, "forbidden");
     let xlsx =
         reqwest::Client::new().get(format!("{settlements}?format=xlsx")).bearer_auth(&finance).send().await.unwrap();
     assert_eq!(xlsx.status(), 200);
@@ -182,7 +192,7 @@ async fn records_and_work_lists_over_http_and_the_cli() {
     let mut workbook: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
     use calamine::Reader;
     assert!(workbook.worksheet_range("320322 2025").is_ok());
-    request("GET", &format!("{settlements}?format=pdf"), Some(&finance), None).await.problem(400);
+    request("GET", &format!("{settlements}?format=pdf"), Some(&finance), None).await.problem(400, "bad-query");
 }
 
 fn episode(resident: &str, kind: CareKind, amount: i64) -> NewClaim {

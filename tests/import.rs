@@ -16,7 +16,8 @@ fn id(first_17: &str) -> String {
 }
 
 fn demo_id(resident: &str) -> String {
-    let year = qianyue::kernel::today().year();
+    // The year `kernel()` loads the demo region for: its clock is the system's.
+    let year = qianyue::kernel::Clock::System.today().year();
     let r = demo_residents(year).into_iter().find(|r| r.id == resident).unwrap();
     r.citizen_id.expose().to_owned()
 }
@@ -103,7 +104,7 @@ async fn bad_rows_are_reported_by_line_good_rows_go_in_and_a_second_import_chang
         assert!(existing.recorded_tags.contains_key(&Tag::SpecialFamilyPlanning));
         assert_eq!(existing.household_id.as_deref(), Some("hh-pei-003"));
         // The imported poor are must-sign residents, unsigned so far.
-        let period = qianyue::contracts::Period::containing(qianyue::kernel::today());
+        let period = qianyue::contracts::Period::containing(k.clock.today());
         let unsigned = k.unsigned(&admin, PEI, period, None, 500).await.unwrap();
         assert!(unsigned.residents.iter().any(|u| u.resident_id == a.id), "{}", db.name);
 
@@ -126,7 +127,7 @@ async fn the_list_needs_its_columns_and_the_right_to_import() {
     for db in databases().await {
         let dir = tempfile::tempdir().unwrap();
         let k = kernel(&db, dir.path(), &[]).await;
-        let today = qianyue::kernel::today();
+        let today = k.clock.today();
         let no_household = b"name,citizen_id,poverty_status,address\n".as_slice();
         let refused = k.import_poverty_list(&county_admin(PEI), PEI, no_household, today, |_| {}).await.unwrap_err();
         assert!(matches!(refused, KernelError::List(_)), "{refused}");

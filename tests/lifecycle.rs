@@ -9,11 +9,11 @@ mod common;
 
 use std::sync::Arc;
 
-use common::{county_admin, databases, kernel, member, sign};
+use common::{county_admin, databases, kernel, member, sign, small_team};
 use qianyue::KernelError;
 use qianyue::contracts::{ContractStatus, LifecycleError, SignError};
 use qianyue::kernel::NewTeam;
-use qianyue::org::{Member, MemberRole, Membership, TeamError};
+use qianyue::org::{MemberRole, Membership, TeamError};
 use tokio::sync::Barrier;
 
 const PEI: &str = "320322";
@@ -32,8 +32,8 @@ async fn a_household_has_one_family_doctor_at_a_time() {
         );
         assert!(error.to_string().contains("another member of the household signs with the same team"), "{error}");
         k.sign(&member(PEI, "team-anguo-1"), sign("res-pei-004", "team-anguo-1", &["PEI-GW"])).await.unwrap();
-        assert_eq!(k.store.team_load("team-anguo-1", current_period()).await.unwrap(), (1, 2), "{}", database.name);
-        assert_eq!(k.store.team_load("team-anguo-2", current_period()).await.unwrap(), (0, 0), "{}", database.name);
+        assert_eq!(k.store.team_load("team-anguo-1", current_period(&k)).await.unwrap(), (1, 2), "{}", database.name);
+        assert_eq!(k.store.team_load("team-anguo-2", current_period(&k)).await.unwrap(), (0, 0), "{}", database.name);
     }
 }
 
@@ -60,27 +60,6 @@ async fn two_members_of_one_household_signing_two_teams_at_once_one_wins() {
         assert!(matches!(loser, KernelError::Sign(SignError::HouseholdHasOtherDoctor { .. })), "{loser:?}");
         assert!(k.verify_event_log().await.unwrap().is_empty(), "the loser left no event");
     }
-}
-
-/// Registers a licensed GP and forms a team at 安国镇卫生院 with this capacity.
-async fn small_team(k: &qianyue::Kernel, capacity_residents: i64) -> String {
-    let admin = county_admin(PEI);
-    let gp = Member {
-        id: format!("gp-{capacity_residents}"),
-        county_code: String::new(),
-        institution_id: "pei-anguo".into(),
-        name: "吴医生".into(),
-        licensed_gp: true,
-    };
-    k.register_member(&admin, PEI, gp.clone()).await.unwrap();
-    let team = NewTeam {
-        institution_id: "pei-anguo".into(),
-        name: "安国镇小团队".into(),
-        members: vec![Membership { member_id: gp.id, role: MemberRole::GpLeader }],
-        capacity_households: None,
-        capacity_residents: Some(capacity_residents),
-    };
-    k.create_team(&admin, PEI, team).await.unwrap().id
 }
 
 #[tokio::test]
@@ -150,8 +129,8 @@ async fn switching_stays_within_the_institution_and_moves_the_household() {
         assert_eq!(switched.team_id, "team-anguo-2");
         let husband_now = k.store.contract(&husband.id).await.unwrap().unwrap();
         assert_eq!(husband_now.team_id, "team-anguo-2", "{}: the household moves together", database.name);
-        assert_eq!(k.store.team_load("team-anguo-1", current_period()).await.unwrap(), (0, 0));
-        assert_eq!(k.store.team_load("team-anguo-2", current_period()).await.unwrap(), (1, 2));
+        assert_eq!(k.store.team_load("team-anguo-1", current_period(&k)).await.unwrap(), (0, 0));
+        assert_eq!(k.store.team_load("team-anguo-2", current_period(&k)).await.unwrap(), (1, 2));
 
         // The old team no longer looks after the contract.
         let old_team = k.terminate(&doctor, &wife.id, "moved away").await;
@@ -181,7 +160,7 @@ async fn termination_needs_a_reason_frees_the_place_and_happens_once() {
         assert!(ended.ended_on.is_some());
         let again = k.terminate(&doctor, &contract.id, "twice").await.unwrap_err();
         assert!(matches!(again, KernelError::Lifecycle(LifecycleError::NotActive { .. })), "{again}");
-        assert_eq!(k.store.team_load("team-anguo-1", current_period()).await.unwrap(), (0, 0), "{}", database.name);
+        assert_eq!(k.store.team_load("team-anguo-1", current_period(&k)).await.unwrap(), (0, 0), "{}", database.name);
 
         // The household has no doctor any more: the mother may choose another team,
         // and the child may sign again.
@@ -208,8 +187,8 @@ async fn an_objection_to_renewal_is_recorded_with_its_reason() {
     }
 }
 
-fn current_period() -> qianyue::contracts::Period {
-    qianyue::contracts::Period::containing(qianyue::kernel::today())
+fn current_period(k: &qianyue::Kernel) -> qianyue::contracts::Period {
+    qianyue::contracts::Period::containing(k.clock.today())
 }
 
 #[tokio::test]
@@ -217,7 +196,7 @@ async fn must_sign_residents_left_unsigned_are_listed_with_their_reasons() {
     for database in databases().await {
         let data = tempfile::tempdir().unwrap();
         let k = kernel(&database, data.path(), &[]).await;
-        let period = current_period();
+        let period = current_period(&k);
         let admin = county_admin(PEI);
         let unsigned_ids = |page: &qianyue::kernel::UnsignedPage| -> Vec<String> {
             page.residents.iter().map(|u| u.resident_id.clone()).collect()

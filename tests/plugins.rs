@@ -136,23 +136,30 @@ async fn a_plugin_version_goes_from_upload_to_rollback_without_a_restart() {
         // Refused uploads store nothing.
         let plugins = url("/v1/counties/320322/plugins");
         let failing = upload_body(&cheaper_checkup(), &["pricing.json"]);
-        let detail = request("POST", &plugins, Some(&admin), Some(failing)).await.problem(422).to_owned();
+        let detail =
+            request("POST", &plugins, Some(&admin), Some(failing)).await.problem(422, "plugin-rejected").to_owned();
         assert!(detail.contains("golden case") && detail.contains("pricing.json"), "{detail}");
         let garbage = json!({ "component_base64": "AGFzbQ==", "config": "{}", "golden": [] });
-        let detail = request("POST", &plugins, Some(&admin), Some(garbage)).await.problem(422).to_owned();
+        let detail =
+            request("POST", &plugins, Some(&admin), Some(garbage)).await.problem(422, "plugin-rejected").to_owned();
         assert!(detail.contains("needs its golden cases"), "{detail}");
         let mut garbage = upload_body("{}", &["catalogue.json"]);
         garbage["component_base64"] = "AGFzbQEAAAA=".into();
-        let detail = request("POST", &plugins, Some(&admin), Some(garbage)).await.problem(422).to_owned();
+        let detail =
+            request("POST", &plugins, Some(&admin), Some(garbage)).await.problem(422, "plugin-rejected").to_owned();
         assert!(detail.starts_with("the plugin version was refused: "), "{detail}");
         let bad_config = upload_body("{\"checkup_percent\": 140}", &["catalogue.json"]);
-        let detail = request("POST", &plugins, Some(&admin), Some(bad_config)).await.problem(422).to_owned();
+        let detail =
+            request("POST", &plugins, Some(&admin), Some(bad_config)).await.problem(422, "plugin-rejected").to_owned();
         assert!(detail.contains("refused its configuration"), "{detail}");
         let elsewhere = upload_body(&cheaper_checkup(), &["catalogue.json"]);
         let detail = request("POST", &url("/v1/counties/320321/plugins"), Some(&region), Some(elsewhere)).await;
-        assert!(detail.problem(422).contains("plugin of county 320322, not of 320321"), "{detail:?}");
+        assert!(
+            detail.problem(422, "plugin-rejected").contains("plugin of county 320322, not of 320321"),
+            "{detail:?}"
+        );
         let other_county = upload_body(&cheaper_checkup(), &["catalogue.json"]);
-        request("POST", &plugins, Some(&feng_admin), Some(other_county)).await.problem(403);
+        request("POST", &plugins, Some(&feng_admin), Some(other_county)).await.problem(403, "forbidden");
         let listed = request("GET", &plugins, Some(&admin), None).await;
         assert_eq!(listed.ok(200)["versions"].as_array().unwrap().len(), 1, "only the bundled version");
 
@@ -199,7 +206,7 @@ async fn a_plugin_version_goes_from_upload_to_rollback_without_a_restart() {
         assert_eq!(undone.ok(200)["version_hash"], hash.as_str());
         let catalogue = request("GET", &url("/v1/counties/320322/packages"), Some(&admin), None).await;
         assert_eq!(catalogue.ok(200)["plugin_hash"], bundled_hash.as_str());
-        request("POST", &rollback, Some(&admin), Some(json!({ "reason": "again" }))).await.problem(404);
+        request("POST", &rollback, Some(&admin), Some(json!({ "reason": "again" }))).await.problem(404, "not-found");
 
         // An activation survives a restart (compiled again from the database).
         request("POST", &activate, Some(&admin), Some(body)).await.ok(201);

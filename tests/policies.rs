@@ -54,7 +54,7 @@ async fn a_publish_and_a_rollback_reach_a_second_kernel_without_restart() {
         let refused =
             request("POST", &format!("{}/v1/policies", first.base), Some(&officer), Some(publish(&invalid, 1, "typo")))
                 .await;
-        assert!(refused.problem(422).contains("attribute `agee`"), "{:#}", refused.body);
+        assert!(refused.problem(422, "policies-rejected").contains("attribute `agee`"), "{:#}", refused.body);
         let validated = request(
             "POST",
             &format!("{}/v1/policies/validate", first.base),
@@ -62,7 +62,7 @@ async fn a_publish_and_a_rollback_reach_a_second_kernel_without_restart() {
             Some(json!({ "files": invalid })),
         )
         .await;
-        assert!(validated.problem(422).contains("did you mean"));
+        assert!(validated.problem(422, "policies-rejected").contains("did you mean"));
         let versions = request("GET", &format!("{}/v1/policies", first.base), Some(&officer), None).await;
         assert_eq!(versions.ok(200).as_array().unwrap().len(), 1);
         assert_eq!(request("GET", &county_on(&first), Some(&admin), None).await.status, 200);
@@ -85,7 +85,7 @@ async fn a_publish_and_a_rollback_reach_a_second_kernel_without_restart() {
         let stale =
             request("POST", &format!("{}/v1/policies", second.base), Some(&officer), Some(publish(&bundled, 1, "x")))
                 .await;
-        assert!(stale.problem(409).contains("start again from version 2"));
+        assert!(stale.problem(409, "policies-superseded").contains("start again from version 2"));
 
         // A set without the officers' own right to publish would lock the region out.
         let mut lockout = bundled.clone();
@@ -93,12 +93,12 @@ async fn a_publish_and_a_rollback_reach_a_second_kernel_without_restart() {
         let locked =
             request("POST", &format!("{}/v1/policies", second.base), Some(&officer), Some(publish(&lockout, 2, "x")))
                 .await;
-        assert!(locked.problem(422).contains("right to publish"));
+        assert!(locked.problem(422, "policies-rejected").contains("right to publish"));
         // Nor may a county admin publish anything.
         let forbidden =
             request("POST", &format!("{}/v1/policies", second.base), Some(&admin), Some(publish(&bundled, 2, "x")))
                 .await;
-        forbidden.problem(403);
+        forbidden.problem(403, "forbidden");
 
         // Rolled back on the second kernel; the first follows.
         let rollback = request(
@@ -131,7 +131,7 @@ async fn the_audit_log_says_who_read_a_resident_and_what_changed_on_a_day() {
     let read = request("GET", &resident, Some(&bureau), None).await;
     let citizen_id = read.ok(200)["citizen_id"].as_str().unwrap().to_owned();
     assert!(!citizen_id.contains('*'), "the county bureau sees it unmasked: {citizen_id}");
-    request("GET", &resident, Some(&feng), None).await.problem(403);
+    request("GET", &resident, Some(&feng), None).await.problem(403, "forbidden");
 
     // A policy change today.
     let versions = request("GET", &format!("{}/v1/policies", server.base), Some(&officer), None).await;
@@ -164,7 +164,8 @@ async fn the_audit_log_says_who_read_a_resident_and_what_changed_on_a_day() {
     assert_eq!((refused["allowed"].as_bool(), refused["county"].as_str()), (Some(false), Some("320322")));
     assert!(!audit.body.to_string().contains(&citizen_id), "the log records no citizen ID");
 
-    let today = time::OffsetDateTime::now_utc().date();
+    // The region's day (China's), which `on` means.
+    let today = qianyue::kernel::Clock::System.today();
     let changes = request("GET", &format!("{}/v1/audit/changes?on={today}", server.base), Some(&officer), None).await;
     let changes = changes.ok(200).as_array().unwrap().clone();
     let publication = changes.iter().find(|e| e["kind"] == "policy.published" && e["actor"] == "officer-zhou");
@@ -194,9 +195,13 @@ async fn the_audit_log_says_who_read_a_resident_and_what_changed_on_a_day() {
     assert!(!flips.iter().any(|f| f["decision"]["principal"] == "feng-admin"), "a refusal stays a refusal");
 
     // A county audits its own residents only; what changed region-wide is the region's.
-    request("GET", &format!("{}/v1/audit/residents/res-pei-001", server.base), Some(&feng), None).await.problem(403);
+    request("GET", &format!("{}/v1/audit/residents/res-pei-001", server.base), Some(&feng), None)
+        .await
+        .problem(403, "forbidden");
     request("GET", &format!("{}/v1/audit/residents/res-pei-001", server.base), Some(&bureau), None).await.ok(200);
-    request("GET", &format!("{}/v1/audit/changes?on={today}", server.base), Some(&bureau), None).await.problem(403);
+    request("GET", &format!("{}/v1/audit/changes?on={today}", server.base), Some(&bureau), None)
+        .await
+        .problem(403, "forbidden");
 }
 
 /// Each role sees the personal data its policies grant, field by field, and
@@ -236,7 +241,7 @@ async fn each_role_sees_the_fields_granted_and_plugins_the_facts_granted() {
     // A resident sees themself in full and no one else.
     let me = request("GET", &resident("res-pei-003"), Some(&myself), None).await.ok(200).clone();
     assert_eq!((me["unmasked"].clone(), me["address"].clone()), (full["unmasked"].clone(), json!(address)));
-    request("GET", &resident("res-pei-004"), Some(&myself), None).await.problem(403);
+    request("GET", &resident("res-pei-004"), Some(&myself), None).await.problem(403, "forbidden");
 
     // A specialist does not sign; the team's GP does, and then the village
     // doctor of the team sees the phone and address, not the citizen ID.
@@ -244,7 +249,7 @@ async fn each_role_sees_the_fields_granted_and_plugins_the_facts_granted() {
         request("GET", &resident("res-pei-003"), Some(&village_doctor), None).await.ok(200)["unmasked"],
         json!([])
     );
-    request("POST", &contracts, Some(&specialist), Some(sign("res-pei-003"))).await.problem(403);
+    request("POST", &contracts, Some(&specialist), Some(sign("res-pei-003"))).await.problem(403, "forbidden");
     request("POST", &contracts, Some(&doctor), Some(sign("res-pei-003"))).await.ok(201);
     let seen = request("GET", &resident("res-pei-003"), Some(&village_doctor), None).await.ok(200).clone();
     assert_eq!(seen["unmasked"], json!(["phone", "address"]));
@@ -260,7 +265,7 @@ async fn each_role_sees_the_fields_granted_and_plugins_the_facts_granted() {
         json!({ "files": files, "based_on": 1, "reason": "tags withheld while the county reviews its plugin" });
     request("POST", &format!("{}/v1/policies", server.base), Some(&officer), Some(publish)).await.ok(201);
     let withheld = request("POST", &contracts, Some(&doctor), Some(sign("res-pei-004"))).await;
-    assert!(withheld.problem(403).contains("population tags"), "{:#}", withheld.body);
+    assert!(withheld.problem(403, "withheld-from-plugin").contains("population tags"), "{:#}", withheld.body);
     assert_eq!(withheld.body["type"].as_str().unwrap().rsplit('/').next(), Some("withheld-from-plugin"));
     let history = format!("{}/v1/residents/res-pei-004/contracts", server.base);
     assert_eq!(request("GET", &history, Some(&bureau), None).await.ok(200), &json!([]));

@@ -262,11 +262,11 @@ async fn referrals_over_http() {
     let url = |path: &str| format!("{}{path}", server.base);
     let signing = json!({ "resident_id": "res-pei-004", "team_id": TEAM, "packages": ["PEI-GW", "PEI-MB"] });
     request("POST", &url("/v1/contracts"), Some(&doctor), Some(signing)).await.ok(201);
-    let tomorrow = (time::OffsetDateTime::now_utc().date() + time::Duration::days(1)).to_string();
+    let tomorrow = (qianyue::kernel::Clock::System.today() + time::Duration::days(1)).to_string();
 
     let capacity = url(&format!("/v1/institutions/{HOSPITAL}/referral-capacity"));
     let one = json!({ "team_id": TEAM, "kind": "bed", "per_day": 1 });
-    request("PUT", &capacity, Some(&doctor), Some(one.clone())).await.problem(403);
+    request("PUT", &capacity, Some(&doctor), Some(one.clone())).await.problem(403, "forbidden");
     assert_eq!(request("PUT", &capacity, Some(&admin), Some(one)).await.ok(200)[0]["per_day"], 1);
     assert_eq!(request("GET", &capacity, Some(&staff), None).await.ok(200)[0]["kind"], "bed");
 
@@ -278,18 +278,18 @@ async fn referrals_over_http() {
     let sent = sent.ok(201).clone();
     assert_eq!((sent["status"].as_str(), sent["green_channel"].as_bool()), (Some("requested"), Some(true)));
     let full = request("POST", &url("/v1/referrals"), Some(&doctor), Some(referral.clone())).await;
-    assert!(full.problem(409).contains("taken"));
+    assert!(full.problem(409, "reservation-full").contains("taken"));
     let mut typo = referral;
     typo["direction"] = json!("sideways");
-    request("POST", &url("/v1/referrals"), Some(&doctor), Some(typo)).await.problem(422);
+    request("POST", &url("/v1/referrals"), Some(&doctor), Some(typo)).await.problem(422, "bad-request-body");
 
     let id = sent["id"].as_str().unwrap();
     let answer = url(&format!("/v1/referrals/{id}/answer"));
-    request("POST", &answer, Some(&doctor), Some(json!({ "answer": "accept" }))).await.problem(403);
+    request("POST", &answer, Some(&doctor), Some(json!({ "answer": "accept" }))).await.problem(403, "forbidden");
     let accepted = request("POST", &answer, Some(&staff), Some(json!({ "answer": "accept" }))).await;
     assert_eq!(accepted.ok(200)["status"], "accepted");
     let declined = request("POST", &answer, Some(&staff), Some(json!({ "answer": "decline", "note": "x" }))).await;
-    assert!(declined.problem(422).contains("accepted"));
+    assert!(declined.problem(422, "referral-rule").contains("accepted"));
     let incoming = request("GET", &url(&format!("/v1/institutions/{HOSPITAL}/referrals")), Some(&staff), None).await;
     assert_eq!(incoming.ok(200).as_array().unwrap().len(), 1);
     let list = request("GET", &url(&format!("/v1/teams/{TEAM}/work-list")), Some(&doctor), None).await;

@@ -103,7 +103,7 @@ async fn a_run_killed_mid_way_resumes_and_renews_every_contract_exactly_once() {
         let dir = tempfile::tempdir().unwrap();
         let k = kernel_on(&db, dir.path(), &[], Clock::System).await;
         let list = qianyue::synthetic::poverty_list(PEI, RESIDENTS);
-        let today = qianyue::kernel::today();
+        let today = k.clock.today();
         let imported = k.import_poverty_list(&regional_admin(), PEI, list.as_bytes(), today, |_| {}).await.unwrap();
         assert_eq!(imported.residents_created, RESIDENTS as u64);
         let team = k.store.team("team-anguo-1").await.unwrap().unwrap();

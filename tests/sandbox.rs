@@ -44,6 +44,7 @@ async fn a_misbehaving_plugin_costs_one_answer_and_the_kernel_keeps_serving() {
                 leader_id: None,
                 capacity_households: 10,
                 capacity_residents: 10,
+                formed_on: None,
             },
             &[],
         )

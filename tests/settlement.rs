@@ -8,7 +8,7 @@
 mod common;
 
 use calamine::{Data, Reader, Xlsx};
-use common::{databases, delivery, kernel_on, member, person, qianyue, regional_admin, sign};
+use common::{databases, delivery, kernel_on, member, person, qianyue, regional_admin, sign, small_team};
 use qianyue::KernelError;
 use qianyue::assessment::{CheckMethod, NewSatisfactionCheck, Scope};
 use qianyue::authz::Role;
@@ -116,6 +116,14 @@ async fn a_countys_teams_are_settled_once_by_its_plugin_and_exported() {
         );
         let stored = new_year.settlement(&finance, PEI, Period { year: 2025 }).await.unwrap();
         assert_eq!(stored.teams, report.teams);
+
+        // A team formed in 2026 is no part of 2025: the settlement stands
+        // and the new team is not one of its rows.
+        let formed = small_team(&new_year, 10).await;
+        let after_forming = new_year.settle(&finance, PEI, Period { year: 2025 }).await.unwrap();
+        assert!(after_forming.stored_before);
+        assert_eq!(after_forming.teams, report.teams);
+        assert!(!after_forming.teams.iter().any(|t| t.team_id == formed), "{formed} was formed after 2025");
 
         // The CLI runs it again and exports it for the finance office.
         let (csv, xlsx) = (dir.path().join("settlement.csv"), dir.path().join("settlement.xlsx"));

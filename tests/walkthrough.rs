@@ -99,7 +99,7 @@ async fn walkthrough(server: &Server) {
         Some(json!({"resident_id": "res-pei-002", "team_id": "team-anguo-1", "packages": ["PEI-GW"]})),
     )
     .await;
-    assert!(again.problem(409).contains("already has an active contract"));
+    assert!(again.problem(409, "already-signed").contains("already has an active contract"));
 
     let other_team = request(
         "POST",
@@ -108,12 +108,12 @@ async fn walkthrough(server: &Server) {
         Some(json!({"resident_id": "res-pei-005", "team_id": "team-anguo-2", "packages": ["PEI-GW"]})),
     )
     .await;
-    assert!(other_team.problem(403).contains("SignContract"));
+    assert!(other_team.problem(403, "forbidden").contains("SignContract"));
 
     let cross_county = request("GET", &url("/v1/residents/res-pei-001"), Some(&feng_admin), None).await;
-    assert!(cross_county.problem(403).contains("ReadResident"));
+    assert!(cross_county.problem(403, "forbidden").contains("ReadResident"));
     let cross_county = request("GET", &url("/v1/residents/res-feng-001"), Some(&pei_admin), None).await;
-    cross_county.problem(403);
+    cross_county.problem(403, "forbidden");
 
     let not_eligible = request(
         "POST",
@@ -122,7 +122,7 @@ async fn walkthrough(server: &Server) {
         Some(json!({"resident_id": "res-pei-005", "team_id": "team-anguo-1", "packages": ["PEI-GW", "PEI-YY"]})),
     )
     .await;
-    assert!(not_eligible.problem(422).contains("PEI-YY"));
+    assert!(not_eligible.problem(422, "signing-rule").contains("PEI-YY"));
 
     let no_basic = request(
         "POST",
@@ -131,12 +131,14 @@ async fn walkthrough(server: &Server) {
         Some(json!({"resident_id": "res-pei-005", "team_id": "team-anguo-1", "packages": ["PEI-TJ"]})),
     )
     .await;
-    assert!(no_basic.problem(422).contains("exactly one basic package"));
+    assert!(no_basic.problem(422, "signing-rule").contains("exactly one basic package"));
 
-    request("GET", &url("/v1/counties/320322/packages"), None, None).await.problem(401);
-    request("GET", &url("/v1/counties/320322/packages"), Some("not-a-token"), None).await.problem(401);
-    request("GET", &url("/v1/residents/nobody"), Some(&pei_admin), None).await.problem(404);
-    request("GET", &url("/v1/no-such-thing"), Some(&pei_admin), None).await.problem(404);
+    request("GET", &url("/v1/counties/320322/packages"), None, None).await.problem(401, "unauthenticated");
+    request("GET", &url("/v1/counties/320322/packages"), Some("not-a-token"), None)
+        .await
+        .problem(401, "unauthenticated");
+    request("GET", &url("/v1/residents/nobody"), Some(&pei_admin), None).await.problem(404, "not-found");
+    request("GET", &url("/v1/no-such-thing"), Some(&pei_admin), None).await.problem(404, "not-found");
 
     let malformed = reqwest::Client::new()
         .post(url("/v1/contracts"))
@@ -157,7 +159,7 @@ async fn walkthrough(server: &Server) {
         Some(json!({"name": "周敏", "citizen_id": "320322198807070021", "tags": ["diabetes"]})),
     )
     .await;
-    assert!(typo.problem(422).contains("check character"));
+    assert!(typo.problem(422, "invalid-resident").contains("check character"));
     let registered = request(
         "POST",
         &url("/v1/counties/320322/residents"),
@@ -176,7 +178,7 @@ async fn walkthrough(server: &Server) {
         Some(json!({"name": "周敏", "citizen_id": "320322198807070022"})),
     )
     .await;
-    duplicate.problem(409);
+    duplicate.problem(409, "duplicate-resident");
 
     let openapi = request("GET", &url("/openapi.json"), None, None).await;
     let openapi = openapi.ok(200);

@@ -259,6 +259,8 @@ async fn load_county(store: &Store, code: &str, name: &str, this_year: i32) -> R
             leader_id: members.first().map(|m| m.member_id.clone()),
             capacity_households: DEFAULT_CAPACITY_HOUSEHOLDS,
             capacity_residents: DEFAULT_CAPACITY_RESIDENTS,
+            // The demo region's teams serve every period the demo shows.
+            formed_on: None,
         };
         store.insert_team(&team, &members).await?;
     }

@@ -300,7 +300,7 @@ async fn import_residents(
     county: String,
     recorded_on: Option<time::Date>,
 ) -> anyhow::Result<()> {
-    let recorded_on = recorded_on.unwrap_or_else(qianyue::kernel::today);
+    let recorded_on = recorded_on.unwrap_or_else(|| kernel.clock.today());
     let source = std::fs::File::open(&file).map_err(|e| anyhow::anyhow!("cannot open `{}`: {e}", file.display()))?;
     let length = source.metadata().map(|m| m.len()).unwrap_or(0);
     let bar = progress_bar(length, "{bar:40} {bytes}/{total_bytes} {elapsed} (eta {eta})");
@@ -359,7 +359,7 @@ async fn renew_contracts(kernel: &Kernel, period: i32, counties: Vec<String>, ch
 
 async fn serve_async(serve: Serve) -> anyhow::Result<()> {
     let kernel = serve.kernel.open().await?;
-    if serve.demo && demo::load(&kernel.store, qianyue::kernel::today().year()).await? {
+    if serve.demo && demo::load(&kernel.store, kernel.clock.today().year()).await? {
         tracing::info!("demo region loaded");
     }
     let kernel = Arc::new(kernel);

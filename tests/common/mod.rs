@@ -140,12 +140,15 @@ pub struct Answer {
 }
 
 impl Answer {
-    /// Asserts a problem document with `status` and returns its detail.
+    /// Asserts a problem document with `status` and type `/problems/{kind}`,
+    /// and returns its detail: the status alone cannot tell a refusal by the
+    /// policies (`forbidden`) from a fact withheld from a plugin.
     #[track_caller]
-    pub fn problem(&self, status: u16) -> &str {
+    pub fn problem(&self, status: u16, kind: &str) -> &str {
         assert_eq!(self.status, status, "{:#}", self.body);
         assert_eq!(self.content_type, "application/problem+json", "{:#}", self.body);
         assert_eq!(self.body["status"], status);
+        assert_eq!(self.body["type"], format!("/problems/{kind}"), "{:#}", self.body);
         self.body["detail"].as_str().unwrap()
     }
 
@@ -154,6 +157,30 @@ impl Answer {
         assert_eq!(self.status, status, "{:#}", self.body);
         &self.body
     }
+}
+
+/// A request to a router in this process (a kernel on a fixed clock, say).
+pub async fn call(app: &axum::Router, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Answer {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let mut request = axum::http::Request::builder().method(method).uri(path);
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let body = match body {
+        Some(body) => {
+            request = request.header("content-type", "application/json");
+            axum::body::Body::from(body.to_string())
+        }
+        None => axum::body::Body::empty(),
+    };
+    let response = app.clone().oneshot(request.body(body).unwrap()).await.unwrap();
+    let status = response.status().as_u16();
+    let content_type =
+        response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
+    Answer { status, content_type, body }
 }
 
 pub async fn request(method: &str, url: &str, token: Option<&str>, body: Option<Value>) -> Answer {
@@ -278,4 +305,25 @@ pub fn sign(resident: &str, team: &str, packages: &[&str]) -> qianyue::kernel::S
         team_id: team.into(),
         packages: packages.iter().map(|p| (*p).to_owned()).collect(),
     }
+}
+
+/// Registers a licensed GP and forms a team at 安国镇卫生院 with this capacity.
+pub async fn small_team(k: &qianyue::Kernel, capacity_residents: i64) -> String {
+    let admin = county_admin(qianyue::demo::PEI);
+    let gp = qianyue::org::Member {
+        id: format!("gp-{capacity_residents}"),
+        county_code: String::new(),
+        institution_id: "pei-anguo".into(),
+        name: "吴医生".into(),
+        licensed_gp: true,
+    };
+    k.register_member(&admin, qianyue::demo::PEI, gp.clone()).await.unwrap();
+    let team = qianyue::kernel::NewTeam {
+        institution_id: "pei-anguo".into(),
+        name: "安国镇小团队".into(),
+        members: vec![qianyue::org::Membership { member_id: gp.id, role: qianyue::org::MemberRole::GpLeader }],
+        capacity_households: None,
+        capacity_residents: Some(capacity_residents),
+    };
+    k.create_team(&admin, qianyue::demo::PEI, team).await.unwrap().id
 }

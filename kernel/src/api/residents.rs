@@ -15,7 +15,7 @@ use super::error::{ApiError, Problem};
 use super::extract::{AppBytes, AppJson, AppPath, AppQuery, Caller};
 use crate::Kernel;
 use crate::contracts::Period;
-use crate::kernel::{ImportReport, NewResident, Unmasked, UnsignedPage, today};
+use crate::kernel::{ImportReport, NewResident, Unmasked, UnsignedPage};
 use crate::residents::{RecordedTags, Resident, Sex, Tag, TagRecord, Tags, UnsignedReason};
 
 pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
@@ -60,16 +60,14 @@ pub(super) struct ResidentView {
     recorded_tags: RecordedTags,
 }
 
-impl From<Resident> for ResidentView {
-    fn from(r: Resident) -> Self {
-        let nothing = Unmasked { citizen_id: false, phone: false, address: false };
-        ResidentView::new(r, None, nothing)
-    }
-}
-
 impl ResidentView {
-    fn new(r: Resident, address: Option<String>, unmasked: Unmasked) -> Self {
-        let today = today();
+    /// Every personal field masked, as of the kernel's `today`.
+    fn masked(r: Resident, today: Date) -> Self {
+        let nothing = Unmasked { citizen_id: false, phone: false, address: false };
+        ResidentView::new(r, None, nothing, today)
+    }
+
+    fn new(r: Resident, address: Option<String>, unmasked: Unmasked, today: Date) -> Self {
         let citizen_id = if unmasked.citizen_id { r.citizen_id.expose().to_owned() } else { r.citizen_id.masked() };
         let phone = if unmasked.phone { r.phone.clone() } else { r.phone.as_deref().map(mask_phone) };
         let address = if unmasked.address { address } else { address.as_deref().map(mask_address) };
@@ -138,7 +136,8 @@ async fn list_residents(
         ));
     }
     let residents = k.residents(&who, &code, page.after.as_deref(), limit).await?;
-    Ok(Json(residents.into_iter().map(Into::into).collect()))
+    let today = k.clock.today();
+    Ok(Json(residents.into_iter().map(|r| ResidentView::masked(r, today)).collect()))
 }
 
 /// A resident to register.
@@ -172,7 +171,7 @@ async fn register_resident(
     AppPath(code): AppPath<String>,
     AppJson(body): AppJson<NewResidentBody>,
 ) -> Result<(StatusCode, Json<ResidentView>), ApiError> {
-    let recorded_on = today();
+    let recorded_on = k.clock.today();
     let tags = body
         .tags
         .into_iter()
@@ -185,7 +184,7 @@ async fn register_resident(
         recorded_tags: tags.collect(),
     };
     let resident = k.register_resident(&who, &code, new).await?;
-    Ok((StatusCode::CREATED, Json(resident.into())))
+    Ok((StatusCode::CREATED, Json(ResidentView::masked(resident, recorded_on))))
 }
 
 #[utoipa::path(get, path = "/v1/residents/{id}", tag = "residents",
@@ -199,7 +198,7 @@ async fn get_resident(
     let resident = k.resident(&who, &id).await?;
     let unmasked = k.unmasked_fields(&who, &resident).await?;
     let address = k.household_of(&resident).await?.map(|h| h.address);
-    Ok(Json(ResidentView::new(resident, address, unmasked)))
+    Ok(Json(ResidentView::new(resident, address, unmasked, k.clock.today())))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -231,7 +230,7 @@ async fn list_unsigned(
             format!("limit must be 1 to 500, not {limit}"),
         ));
     }
-    let period = query.period.map_or_else(|| Period::containing(today()), |year| Period { year });
+    let period = query.period.map_or_else(|| Period::containing(k.clock.today()), |year| Period { year });
     Ok(Json(k.unsigned(&who, &code, period, query.after.as_deref(), limit).await?))
 }
 
@@ -285,7 +284,7 @@ async fn import_poverty_list(
     AppQuery(query): AppQuery<ImportQuery>,
     AppBytes(body): AppBytes,
 ) -> Result<Json<ImportReport>, ApiError> {
-    let recorded_on = query.recorded_on.unwrap_or_else(today);
+    let recorded_on = query.recorded_on.unwrap_or_else(|| k.clock.today());
     Ok(Json(k.import_poverty_list(&who, &code, body.as_ref(), recorded_on, |_| {}).await?))
 }
 

@@ -16,7 +16,7 @@ pub enum AuditCommand {
         #[command(flatten)]
         kernel: KernelArgs,
     },
-    /// The changes to policies and plugins on a day (UTC).
+    /// The changes to policies and plugins on a day (China time, the region's day).
     Changes {
         #[arg(long, value_parser = crate::iso_date)]
         on: time::Date,

@@ -170,7 +170,8 @@ impl Kernel {
         }
         let data = self.county_data(county, period, false).await?;
         let plugin = self.plugins.for_county(county, period.end())?;
-        let teams = self.store.teams(county).await?;
+        let mut teams = self.store.teams(county).await?;
+        teams.retain(|team| team.existed_on(period.end()));
         let (areas, mut parts) = (data.areas(), data.by_team());
         let mut activities = Vec::with_capacity(teams.len());
         for team in &teams {
@@ -179,7 +180,9 @@ impl Kernel {
             let score = assess(Scope::Team(team.id.clone()), period.end(), area, &data, &part).score;
             activities.push(settlement::activity(period, &part.contracts, &part.records, &part.claims, score));
         }
-        let answers = plugin.settle_batch(&activities)?;
+        let asked = Arc::clone(&plugin);
+        let (answers, activities) =
+            crate::plugins::off_runtime(move || Ok((asked.settle_batch(&activities)?, activities))).await?;
         let settled_at = super::fulfilment::now();
         let mut computed = Vec::with_capacity(teams.len());
         for ((team, activity), answer) in teams.iter().zip(activities).zip(answers) {

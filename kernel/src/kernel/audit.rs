@@ -29,10 +29,12 @@ impl Kernel {
         Ok(self.store.audit_of_resident(resident).await?)
     }
 
-    /// What changed in the region's rules on `day` (UTC): policy versions,
-    /// plugin versions, activations, rollbacks and limits.
+    /// What changed in the region's rules on `day`, the region's day (from
+    /// 00:00 to 24:00 China time): policy versions, plugin versions,
+    /// activations, rollbacks and limits.
     pub async fn rule_changes_on(&self, who: &Principal, day: Date) -> Result<Vec<Event>, KernelError> {
         self.authz.decide(who, Action::AuditChanges, &Resource::Region)?;
-        Ok(self.store.rule_changes_on(day).await?)
+        let from = day.midnight().assume_offset(super::CHINA_STANDARD_TIME);
+        Ok(self.store.rule_changes_between(from, from + time::Duration::DAY).await?)
     }
 }

@@ -3,10 +3,12 @@
 //! divides it among its payers, and the kernel stores every share with its
 //! reason and the plugin's hash.
 
+use std::sync::Arc;
+
 use super::{Kernel, KernelError, not_found, resident_resource};
 use crate::authz::{Action, Principal, Resource};
 use crate::claims::{self, NewClaim, StoredClaim};
-use crate::plugins::{Claim, PluginError, Refusal, ResidentFacts};
+use crate::plugins::{Claim, PluginError, Refusal, ResidentFacts, off_runtime};
 use crate::store::ClaimWriteError;
 
 /// How often a claim is adjudicated again after another claim of the same
@@ -52,7 +54,8 @@ impl Kernel {
                 amount: new.amount,
                 year_to_date: claims::year_to_date(&earlier),
             };
-            let answer = plugin.adjudicate_batch(std::slice::from_ref(&request))?.pop();
+            let asked = Arc::clone(&plugin);
+            let answer = off_runtime(move || asked.adjudicate_batch(std::slice::from_ref(&request))).await?.pop();
             let adjudication = match answer {
                 Some(Ok(adjudication)) => adjudication,
                 Some(Err(refusal)) => return Err(refused(&resident.county_code, refusal)),

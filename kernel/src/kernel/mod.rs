@@ -213,28 +213,34 @@ pub struct Kernel {
 }
 
 /// Which day it is for the kernel's rules (the period a signing falls in,
-/// whether a period has ended): the system's, or a fixed day for tests and
-/// for replaying what happened on a given day.
+/// whether a period has ended, a birth date that cannot be yet): the only
+/// place the kernel learns the day. The region's day is China's (UTC+8), so
+/// at 16:00 UTC it is already tomorrow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Clock {
+    /// The machine's clock.
     System,
+    /// A fixed day: for tests, and for replaying what happened on a day.
     Fixed(Date),
+    /// A fixed instant, its day China's: for tests of the hours around midnight.
+    At(OffsetDateTime),
 }
 
 impl Clock {
     pub fn today(self) -> Date {
         match self {
-            Clock::System => today(),
+            Clock::System => day_in_china(OffsetDateTime::now_utc()),
             Clock::Fixed(date) => date,
+            Clock::At(instant) => day_in_china(instant),
         }
     }
 }
 
-/// China has one time zone and no daylight saving: UTC+8 decides "today".
-const CHINA_STANDARD_TIME: UtcOffset = time::macros::offset!(+8);
+/// China has one time zone and no daylight saving: UTC+8 decides the day.
+pub const CHINA_STANDARD_TIME: UtcOffset = time::macros::offset!(+8);
 
-pub fn today() -> Date {
-    OffsetDateTime::now_utc().to_offset(CHINA_STANDARD_TIME).date()
+fn day_in_china(instant: OffsetDateTime) -> Date {
+    instant.to_offset(CHINA_STANDARD_TIME).date()
 }
 
 fn not_found(what: &'static str, id: &str) -> KernelError {
@@ -395,13 +401,12 @@ impl Kernel {
         let (assigned, priced) = {
             let plugin = Arc::clone(&plugin);
             let facts = facts.clone();
-            tokio::task::spawn_blocking(move || {
+            crate::plugins::off_runtime(move || {
                 // One instance answers both: the second call finds it warm.
                 let mut session = plugin.session()?;
-                Ok::<_, PluginError>((session.basic_package(&facts)?, session.price_batch(&requests)?))
+                Ok((session.basic_package(&facts)?, session.price_batch(&requests)?))
             })
-            .await
-            .map_err(|e| PluginError::Host(e.to_string()))??
+            .await?
         };
         if let Some(assigned) = assigned {
             let basic = chosen.iter().find(|p| p.kind == PackageKind::Basic).copied();
@@ -550,6 +555,7 @@ impl Kernel {
             leader_id: leader,
             capacity_households: capacity.0,
             capacity_residents: capacity.1,
+            formed_on: Some(self.clock.today()),
         };
         self.store.insert_team(&team, &new.members).await?;
         Ok(team)

@@ -243,18 +243,9 @@ impl Kernel {
                 plugin.info.county_code
             )));
         }
-        let mut passed = 0;
-        for file in golden {
-            let outcomes = plugins::golden::run_file(&plugin, &file.name, &file.text)
-                .map_err(|message| KernelError::PluginRejected(format!("golden file `{}`: {message}", file.name)))?;
-            if let Some(failed) = outcomes.iter().find(|o| !o.passed()) {
-                return Err(KernelError::PluginRejected(format!(
-                    "golden case `{}` of `{}` fails: expected {}, got {}",
-                    failed.case, failed.file, failed.expected, failed.actual
-                )));
-            }
-            passed += outcomes.len();
-        }
+        let (candidate, files) = (Arc::clone(&plugin), golden.to_vec());
+        let passed = plugins::off_runtime(move || Ok(golden_cases_passed(&candidate, &files))).await?;
+        let passed = passed.map_err(KernelError::PluginRejected)?;
         let version = stored(&plugin, &who.subject);
         let new = self.store.save_plugin_version(&version, component).await?;
         Ok(UploadReport { version, new, golden_cases_passed: passed, packages: plugin.catalogue.len() })
@@ -402,10 +393,7 @@ impl Kernel {
     pub async fn compile_plugin(&self, source: &str, bytes: &[u8], config: &str) -> Result<Arc<Plugin>, KernelError> {
         let host = Arc::clone(&self.plugins);
         let (source, bytes, config) = (source.to_owned(), bytes.to_vec(), config.to_owned());
-        tokio::task::spawn_blocking(move || host.version(&source, &bytes, &config))
-            .await
-            .map_err(|e| PluginError::Host(e.to_string()))?
-            .map_err(KernelError::from)
+        Ok(plugins::off_runtime(move || host.version(&source, &bytes, &config)).await?)
     }
 }
 
@@ -448,7 +436,7 @@ fn request_of(contract: &Contract, resident: &Resident, line: &ContractLine, lis
 /// Reprices every line of `contracts` with `plugin`, in batches.
 async fn reprice(plugin: &Arc<Plugin>, contracts: Vec<(Contract, Resident)>) -> Result<Vec<Repriced>, KernelError> {
     let plugin = Arc::clone(plugin);
-    tokio::task::spawn_blocking(move || {
+    plugins::off_runtime(move || {
         let mut repriced = Vec::new();
         let mut requests = Vec::new();
         // Lines the plugin is asked about, by their place in `repriced`.
@@ -487,5 +475,23 @@ async fn reprice(plugin: &Arc<Plugin>, contracts: Vec<(Contract, Resident)>) -> 
         Ok(repriced)
     })
     .await
-    .map_err(|e| PluginError::Host(e.to_string()))?
+    .map_err(KernelError::from)
+}
+
+/// How many of the golden cases `plugin` passes, or why it is rejected: a
+/// file that does not parse, or the first case it fails.
+fn golden_cases_passed(plugin: &Plugin, files: &[GoldenUpload]) -> Result<usize, String> {
+    let mut passed = 0;
+    for file in files {
+        let outcomes = plugins::golden::run_file(plugin, &file.name, &file.text)
+            .map_err(|message| format!("golden file `{}`: {message}", file.name))?;
+        if let Some(failed) = outcomes.iter().find(|o| !o.passed()) {
+            return Err(format!(
+                "golden case `{}` of `{}` fails: expected {}, got {}",
+                failed.case, failed.file, failed.expected, failed.actual
+            ));
+        }
+        passed += outcomes.len();
+    }
+    Ok(passed)
 }

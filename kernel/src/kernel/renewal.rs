@@ -178,15 +178,14 @@ impl Kernel {
         }
         let (requests, quotes) = {
             let plugin = Arc::clone(plugin);
-            tokio::task::spawn_blocking(move || -> Result<(Vec<PriceRequest>, Vec<_>), PluginError> {
+            crate::plugins::off_runtime(move || -> Result<(Vec<PriceRequest>, Vec<_>), PluginError> {
                 let mut quotes = Vec::with_capacity(requests.len());
                 for batch in requests.chunks(PRICE_BATCH) {
                     quotes.extend(plugin.price_batch(batch)?);
                 }
                 Ok((requests, quotes))
             })
-            .await
-            .map_err(|e| PluginError::Host(e.to_string()))??
+            .await?
         };
         let mut renewals = Vec::with_capacity(pending.len());
         for ((contract, resident, basic), (request, quote)) in pending.into_iter().zip(requests.into_iter().zip(quotes))

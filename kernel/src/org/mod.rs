@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
+use time::Date;
 use utoipa::ToSchema;
 
 /// A county, the unit that owns a plugin and its rules.
@@ -86,6 +87,19 @@ pub struct Team {
     pub capacity_households: i64,
     /// Most residents the team may sign in a period.
     pub capacity_residents: i64,
+    /// The day the team was formed; `None` if before the kernel recorded it.
+    #[serde(with = "crate::iso_date::option")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub formed_on: Option<Date>,
+}
+
+impl Team {
+    /// Did the team exist on `day`? A period settles only the teams that
+    /// existed by its last day, so that forming a team later changes nothing
+    /// in a settled period.
+    pub fn existed_on(&self, day: Date) -> bool {
+        self.formed_on.is_none_or(|formed| formed <= day)
+    }
 }
 
 /// Panel capacity from the documents: a team serves 2,000–4,000 households

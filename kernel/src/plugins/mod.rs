@@ -13,6 +13,7 @@ mod checks;
 mod compiled;
 pub mod golden;
 mod model;
+mod off_runtime;
 mod sandbox;
 mod snapshot;
 mod v0_1_0;
@@ -28,6 +29,7 @@ use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
 
 pub use model::*;
+pub use off_runtime::off_runtime;
 pub use sandbox::Limits;
 
 use time::Date;
@@ -99,6 +101,7 @@ impl Plugin {
     /// instance costs several times a warm call). Plugins of the 0.1.0 world
     /// answer each call of a session in a fresh instance.
     pub fn session(&self) -> Result<Session<'_>, PluginError> {
+        off_runtime::check()?;
         let calls = match &self.runner {
             Runner::V0_1(r) => Calls::V0_1(r),
             Runner::V1_0(r) => Calls::V1_0(r.configured("configure").map_err(|f| self.failed(f))?),

@@ -4,10 +4,10 @@
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use time::Date;
+use time::OffsetDateTime;
 
 use super::events::{Event, event};
-use super::{Store, StoreError, date_text, text};
+use super::{Store, StoreError, text};
 use crate::authz::AuditRecord;
 
 const COLUMNS: usize = 11;
@@ -65,14 +65,24 @@ impl Store {
         rows.iter().map(record).collect()
     }
 
-    /// The changes to the region's rules on `day` (UTC): policy versions
-    /// published, plugin versions uploaded, activated and rolled back, limits set.
-    pub async fn rule_changes_on(&self, day: Date) -> Result<Vec<Event>, StoreError> {
+    /// The changes to the region's rules from `from` until before `until`:
+    /// policy versions published, plugin versions uploaded, activated and
+    /// rolled back, limits set.
+    pub async fn rule_changes_between(
+        &self,
+        from: OffsetDateTime,
+        until: OffsetDateTime,
+    ) -> Result<Vec<Event>, StoreError> {
+        // Events' `at` is RFC 3339 in UTC, so text order is time order once
+        // the bounds stop before the seconds' fraction and the `Z`.
+        let utc = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+        let bound = |t: OffsetDateTime| t.to_offset(time::UtcOffset::UTC).format(utc).unwrap_or_default();
         let rows = sqlx::query(
             "SELECT seq, stream, kind, payload, actor, at, reason FROM events
-             WHERE (stream = 'policies' OR stream LIKE 'plugin:%') AND at LIKE $1 ORDER BY seq",
+             WHERE (stream = 'policies' OR stream LIKE 'plugin:%') AND at >= $1 AND at < $2 ORDER BY seq",
         )
-        .bind(format!("{}T%", date_text(day)))
+        .bind(bound(from))
+        .bind(bound(until))
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(event).collect()

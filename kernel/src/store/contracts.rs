@@ -10,8 +10,8 @@ use sqlx::{AnyConnection, Row};
 use time::Date;
 
 use super::{
-    Backend, Store, StoreError, backend_of, bulk_sql, date, date_text, events, is_unique_violation, parsed,
-    placeholders, rows_per_statement, text,
+    Backend, Store, StoreError, backend_of, bulk_sql, date, date_text, events, is_unique_violation, optional_date,
+    parsed, placeholders, rows_per_statement, text,
 };
 use crate::contracts::{Contract, ContractEvent, ContractLine, ContractStatus, LifecycleError, Period, SignError};
 use crate::plugins::{PackageKind, Quote};
@@ -219,10 +219,7 @@ pub(super) fn select_contracts(backend: Backend, rest: &str) -> String {
 
 /// A contract from a row [`select_contracts`] read.
 pub(super) fn contract_from_row(row: &AnyRow) -> Result<Contract, StoreError> {
-    let ended_on = match row.try_get::<Option<String>, _>("ended_on")? {
-        Some(_) => Some(date(row, "contracts", "ended_on")?),
-        None => None,
-    };
+    let ended_on = optional_date(row, "contracts", "ended_on")?;
     Ok(Contract {
         resident_id: text(row, "resident_id")?,
         household_id: row.try_get("household_id")?,

@@ -216,6 +216,14 @@ fn date(row: &AnyRow, table: &'static str, column: &'static str) -> Result<Date,
     Date::parse(&value, format).map_err(|_| StoreError::Corrupt { table, column, value })
 }
 
+/// A nullable date column.
+fn optional_date(row: &AnyRow, table: &'static str, column: &'static str) -> Result<Option<Date>, StoreError> {
+    match row.try_get::<Option<String>, _>(column)? {
+        Some(_) => date(row, table, column).map(Some),
+        None => Ok(None),
+    }
+}
+
 fn date_text(date: Date) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     date.format(format).unwrap_or_default()

@@ -3,7 +3,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Store, StoreError, parsed, text};
+use super::{Store, StoreError, date_text, optional_date, parsed, text};
 use crate::contracts::GroupContract;
 use crate::org::{
     Community, CommunityKind, County, Institution, InstitutionLevel, Member, MemberRole, Membership, Team, Village,
@@ -129,8 +129,8 @@ impl Store {
     pub async fn insert_team(&self, t: &Team, members: &[Membership]) -> Result<(), StoreError> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
-            "INSERT INTO teams (id, county_code, institution_id, name, leader_id, capacity_households, capacity_residents)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO teams (id, county_code, institution_id, name, leader_id, capacity_households, capacity_residents, formed_on)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&t.id)
         .bind(&t.county_code)
@@ -139,6 +139,7 @@ impl Store {
         .bind(&t.leader_id)
         .bind(t.capacity_households)
         .bind(t.capacity_residents)
+        .bind(t.formed_on.map(date_text))
         .execute(&mut *tx)
         .await?;
         for m in members {
@@ -219,7 +220,8 @@ impl Store {
     }
 }
 
-const TEAM_COLUMNS: &str = "id, county_code, institution_id, name, leader_id, capacity_households, capacity_residents";
+const TEAM_COLUMNS: &str =
+    "id, county_code, institution_id, name, leader_id, capacity_households, capacity_residents, formed_on";
 
 fn team(r: &AnyRow) -> Result<Team, StoreError> {
     Ok(Team {
@@ -230,6 +232,7 @@ fn team(r: &AnyRow) -> Result<Team, StoreError> {
         leader_id: r.try_get("leader_id")?,
         capacity_households: i64::from(r.try_get::<i32, _>("capacity_households")?),
         capacity_residents: i64::from(r.try_get::<i32, _>("capacity_residents")?),
+        formed_on: optional_date(r, "teams", "formed_on")?,
     })
 }
 
