@@ -4,18 +4,22 @@
 //! Rust guests built for wasm32-wasip2 import WASI interfaces even when they
 //! use none, so WASI is linked, but with no preopened folders, no environment,
 //! no arguments, no network, stdin closed, output captured in a small buffer
-//! (shown when the guest crashes), a clock stopped at the Unix epoch and
-//! random numbers from a fixed seed. The same input therefore gives the same
-//! output, which is what lets a stored price be reproduced.
+//! (shown when the guest crashes), a clock stopped at the Unix epoch, no
+//! timers but ready ones, and random numbers from a fixed seed. The same input
+//! therefore gives the same output, which is what lets a stored price be
+//! reproduced, and no host call blocks, so the deadline bounds the whole call.
 
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use rand::SeedableRng;
 use rand::rngs::StdRng;
-use wasmtime::component::{Linker, ResourceTable};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ResourceLimiter, Store, Trap};
+use wasmtime::component::{Linker, Resource, ResourceTable};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, ResourceLimiter, Store, StoreContextMut, Trap,
+};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::p2::{DynPollable, Pollable};
 use wasmtime_wasi::{HostMonotonicClock, HostWallClock, WasiCtx, WasiCtxView, WasiView};
 
 use super::CallFailure;
@@ -115,8 +119,52 @@ fn pool(limits: &Limits) -> PoolingAllocationConfig {
 pub(super) fn linker(engine: &Engine) -> wasmtime::Result<Linker<Sandbox>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    refuse_timers(&mut linker)?;
     super::v1_0_0::add_imports(&mut linker)?;
     Ok(linker)
+}
+
+/// The monotonic clock of the WASI that wasmtime-wasi links; a guest built
+/// for any earlier 0.2 release is linked to it too.
+const MONOTONIC_CLOCK: &str = "wasi:clocks/monotonic-clock@0.2.12";
+
+/// Replaces wasmtime-wasi's timers, which sleep the calling thread in real
+/// time: epoch interruption fires only while wasm runs, so a plugin waiting
+/// on one (Rust's `thread::sleep`, a JavaScript `setTimeout`) would hold its
+/// thread and pool slot for as long as it asked, past any deadline. The
+/// sandbox's clock is stopped, so a timer could never fire anyway: one of
+/// zero is ready at once (wasi-libc's non-blocking `poll` asks for that) and
+/// any other ends the call with a message that says why.
+fn refuse_timers(linker: &mut Linker<Sandbox>) -> wasmtime::Result<()> {
+    linker.allow_shadowing(true);
+    let mut clock = linker.instance(MONOTONIC_CLOCK)?;
+    clock
+        .func_wrap("subscribe-duration", |store: StoreContextMut<'_, Sandbox>, (nanos,): (u64,)| timer(store, nanos))?;
+    // The clock reads 0, so an instant is also the time until it.
+    clock.func_wrap("subscribe-instant", |store: StoreContextMut<'_, Sandbox>, (when,): (u64,)| timer(store, when))?;
+    linker.allow_shadowing(false);
+    Ok(())
+}
+
+fn timer(mut store: StoreContextMut<'_, Sandbox>, nanos: u64) -> wasmtime::Result<(Resource<DynPollable>,)> {
+    if nanos > 0 {
+        wasmtime::bail!(
+            "a plugin may not wait: it asked for a timer of {:?}, and the sandbox's clock is stopped \
+             (it reads 1970-01-01 and never moves)",
+            Duration::from_nanos(nanos)
+        );
+    }
+    let table = &mut store.data_mut().table;
+    let ready = table.push(Ready)?;
+    Ok((wasmtime_wasi::p2::subscribe(table, ready)?,))
+}
+
+/// A timer of zero: ready when asked.
+struct Ready;
+
+#[async_trait::async_trait]
+impl Pollable for Ready {
+    async fn ready(&mut self) {}
 }
 
 /// Advances the engine's epoch on a background thread until the engine is
@@ -260,8 +308,11 @@ pub(super) fn classify(
         _ => {
             let output = store.data().wasi.as_ref().map(|(_, output)| output.contents()).unwrap_or_default();
             let output = String::from_utf8_lossy(&output).trim().to_owned();
+            // The root cause says what happened (a trap, a refused import);
+            // the context above it is a backtrace of unnamed wasm functions.
+            let cause = error.root_cause();
             let message =
-                if output.is_empty() { format!("{error}") } else { format!("{error}; the plugin said: {output}") };
+                if output.is_empty() { format!("{cause}") } else { format!("{cause}; the plugin said: {output}") };
             CallFailure::Trap { call, message }
         }
     }

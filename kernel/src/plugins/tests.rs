@@ -212,6 +212,18 @@ fn a_panic_is_a_trap_that_shows_the_plugins_message() {
 }
 
 #[test]
+fn a_plugin_that_sleeps_is_refused_its_timer_at_once() {
+    let plugin = unruly(Limits::default());
+    // On a thread of its own, so that a sandbox letting the plugin sleep an
+    // hour fails this test instead of holding it.
+    let (answer, answered) = std::sync::mpsc::channel();
+    std::thread::spawn(move || answer.send(plugin.price(&request("UNRULY-SLEEP", 100, 30, &[]))));
+    let error = answered.recv_timeout(Duration::from_secs(120)).unwrap().unwrap_err();
+    assert!(matches!(error, PluginError::Trap { .. }), "{error}");
+    assert!(error.to_string().contains("may not wait"), "{error}");
+}
+
+#[test]
 fn answers_that_do_not_add_up_or_go_negative_are_refused() {
     let plugin = unruly(Limits::default());
     for code in ["UNRULY-LIAR", "UNRULY-NEGATIVE"] {
