@@ -39,6 +39,9 @@ use crate::residents::{Tag, Tags};
 /// The published worlds this kernel loads, oldest first.
 pub const WORLDS: [&str; 2] = [v0_1_0::WORLD, v1_0_0::WORLD];
 
+/// The county of a plugin whose `info`, which says it, failed.
+const UNIDENTIFIED: &str = "(unknown: it failed before saying)";
+
 /// The least wall clock a load-time call gets: see [`PluginHost::loading`].
 const LOADING_DEADLINE: Duration = Duration::from_secs(1);
 
@@ -49,10 +52,12 @@ pub enum PluginError {
     NoPlugin(String),
     #[error("`{source_name}` is not a usable county plugin: {message}")]
     Invalid { source_name: String, message: String },
-    #[error("the plugin of county {county} ran out of fuel ({fuel} units) in `{call}`")]
-    OutOfFuel { county: String, call: &'static str, fuel: u64 },
-    #[error("the plugin of county {county} passed its deadline of {millis} ms in `{call}`")]
-    Deadline { county: String, call: &'static str, millis: u128 },
+    /// `fuel`: what the call had, its `requests` requests' worth.
+    #[error("the plugin of county {county} ran out of fuel in `{call}`: {}", budget(u128::from(*fuel), *requests, "units"))]
+    OutOfFuel { county: String, call: &'static str, fuel: u64, requests: usize },
+    /// `millis`: what the call had, its `requests` requests' worth.
+    #[error("the plugin of county {county} passed its deadline in `{call}`: {}", budget(*millis, *requests, "ms"))]
+    Deadline { county: String, call: &'static str, millis: u128, requests: usize },
     #[error("the plugin of county {county} went over its memory limit of {bytes} bytes in `{call}`")]
     Memory { county: String, call: &'static str, bytes: usize },
     #[error("the plugin of county {county} crashed in `{call}`: {message}")]
@@ -63,6 +68,15 @@ pub enum PluginError {
     Unsupported { county: String, call: &'static str, world: &'static str },
     #[error("the plugin host could not start: {0}")]
     Host(String),
+}
+
+/// What a call had, said per request for a batch: a batch gets as many
+/// single calls' limits, and the guide and the region's limits name those.
+fn budget(total: u128, requests: usize, unit: &str) -> String {
+    match u128::try_from(requests) {
+        Ok(n) if n > 1 => format!("{total} {unit} for its {n} requests ({} {unit} each)", total / n),
+        _ => format!("{total} {unit}"),
+    }
 }
 
 /// A compiled component, speaking the world it was built for.
@@ -375,7 +389,7 @@ impl PluginHost {
                 }
             } else {
                 let runner = v0_1_0::Runner::new(&self.linker, &component, self.loading()).map_err(invalid)?;
-                let info = runner.info().map_err(|f| invalid(f.into_error("?").to_string()))?;
+                let info = runner.info().map_err(|f| invalid(f.into_error(UNIDENTIFIED).to_string()))?;
                 (world, Runner::V0_1(runner), info, Err(format!("{world} has no configuration")))
             }
         };
@@ -455,7 +469,7 @@ impl PluginHost {
         preconfigured: bool,
     ) -> Result<(Runner, PluginInfo), String> {
         let mut runner = v1_0_0::Runner::new(&self.linker, component, self.loading(), config, preconfigured)?;
-        let info = runner.info().map_err(|f| f.into_error("?").to_string())?;
+        let info = runner.info().map_err(|f| f.into_error(UNIDENTIFIED).to_string())?;
         runner.identified(&info, self.loading());
         runner
             .configure()
@@ -639,8 +653,8 @@ fn tags_of<F: Copy>(table: &[(Tag, F)], has: impl Fn(F) -> bool) -> Tags {
 /// What went wrong inside one call, before it is told whose plugin it was.
 #[derive(Debug)]
 enum CallFailure {
-    OutOfFuel { call: &'static str, fuel: u64 },
-    Deadline { call: &'static str, deadline: Duration },
+    OutOfFuel { call: &'static str, fuel: u64, requests: usize },
+    Deadline { call: &'static str, deadline: Duration, requests: usize },
     Memory { call: &'static str, bytes: usize },
     Trap { call: &'static str, message: String },
 }
@@ -649,9 +663,9 @@ impl CallFailure {
     fn into_error(self, county: &str) -> PluginError {
         let county = county.to_owned();
         match self {
-            CallFailure::OutOfFuel { call, fuel } => PluginError::OutOfFuel { county, call, fuel },
-            CallFailure::Deadline { call, deadline } => {
-                PluginError::Deadline { county, call, millis: deadline.as_millis() }
+            CallFailure::OutOfFuel { call, fuel, requests } => PluginError::OutOfFuel { county, call, fuel, requests },
+            CallFailure::Deadline { call, deadline, requests } => {
+                PluginError::Deadline { county, call, millis: deadline.as_millis(), requests }
             }
             CallFailure::Memory { call, bytes } => PluginError::Memory { county, call, bytes },
             CallFailure::Trap { call, message } => PluginError::Trap { county, call, message },

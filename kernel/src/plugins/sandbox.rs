@@ -292,9 +292,11 @@ pub(super) fn arm(store: &mut Store<Sandbox>, limits: &Limits) -> wasmtime::Resu
     Ok(())
 }
 
-/// Turns a failed call into what happened, for the person reading the error.
+/// Turns a failed call of `requests` requests into what happened, for the
+/// person reading the error.
 pub(super) fn classify(
     call: &'static str,
+    requests: usize,
     store: &Store<Sandbox>,
     limits: &Limits,
     error: wasmtime::Error,
@@ -303,8 +305,8 @@ pub(super) fn classify(
         return CallFailure::Memory { call, bytes: limits.memory_bytes };
     }
     match error.downcast_ref::<Trap>() {
-        Some(Trap::OutOfFuel) => CallFailure::OutOfFuel { call, fuel: limits.fuel },
-        Some(Trap::Interrupt) => CallFailure::Deadline { call, deadline: limits.deadline },
+        Some(Trap::OutOfFuel) => CallFailure::OutOfFuel { call, fuel: limits.fuel, requests },
+        Some(Trap::Interrupt) => CallFailure::Deadline { call, deadline: limits.deadline, requests },
         _ => {
             let output = store.data().wasi.as_ref().map(|(_, output)| output.contents()).unwrap_or_default();
             let output = String::from_utf8_lossy(&output).trim().to_owned();

@@ -180,8 +180,14 @@ fn an_endless_loop_runs_out_of_fuel_and_the_next_call_succeeds() {
     let plugin = unruly(Limits::default());
     let error = plugin.price(&request("UNRULY-LOOP", 100, 30, &[])).unwrap_err();
     assert!(matches!(error, PluginError::OutOfFuel { fuel: 10_000_000, .. }), "{error}");
-    assert!(error.to_string().contains("county 999999 ran out of fuel"), "{error}");
+    assert!(error.to_string().contains("county 999999 ran out of fuel in `price-batch`: 10000000 units"), "{error}");
     assert!(plugin.price(&request("UNRULY-OK", 100, 30, &[])).unwrap().is_ok());
+    // A batch has its requests' worth, and the message says it per request,
+    // as the guide and the region's limits do.
+    let batch = [request("UNRULY-OK", 100, 30, &[]), request("UNRULY-LOOP", 100, 30, &[])];
+    let error = plugin.price_batch(&batch).unwrap_err();
+    assert!(matches!(error, PluginError::OutOfFuel { fuel: 20_000_000, requests: 2, .. }), "{error}");
+    assert!(error.to_string().ends_with("20000000 units for its 2 requests (10000000 units each)"), "{error}");
 }
 
 #[test]

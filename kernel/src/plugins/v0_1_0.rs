@@ -48,7 +48,7 @@ impl Runner {
         let mut store = sandbox::store(&self.engine, &limits, WORLD)
             .map_err(|e| CallFailure::Trap { call, message: e.to_string() })?;
         let result = self.pre.instantiate(&mut store).and_then(|plugin| f(&plugin, &mut store));
-        result.map_err(|e| sandbox::classify(call, &store, &limits, e))
+        result.map_err(|e| sandbox::classify(call, items, &store, &limits, e))
     }
 
     /// Gives the plugin its county's limits once it has said who it is.

@@ -205,7 +205,10 @@ impl Runner {
         match configured {
             Ok(Ok(live)) => Ok(Ok(Session { runner: self, store, live: Some(live) })),
             Ok(Err(message)) => Ok(Err(message)),
-            Err(e) => Err(sandbox::classify(call, &store, &limits, e)),
+            // From a snapshot nothing runs but the instantiation: say so, not `configure`.
+            Err(e) => {
+                Err(sandbox::classify(if self.preconfigured { "instantiate" } else { call }, 1, &store, &limits, e))
+            }
         }
     }
 
@@ -227,7 +230,7 @@ impl Runner {
             .pre
             .instantiate(&mut store)
             .and_then(|instance| Live::new(&self.exports, instance).setup(&mut store)?.call_info(&mut store))
-            .map_err(|e| sandbox::classify("info", &store, &limits, e))?;
+            .map_err(|e| sandbox::classify("info", 1, &store, &limits, e))?;
         Ok(PluginInfo {
             county_code: info.county_code,
             county_name: info.county_name,
@@ -267,7 +270,7 @@ impl Session<'_> {
         })?;
         let limits = sandbox::current(&self.runner.limits).for_items(items);
         sandbox::arm(&mut self.store, &limits).map_err(|e| CallFailure::Trap { call, message: e.to_string() })?;
-        let answer = f(&live, &mut self.store).map_err(|e| sandbox::classify(call, &self.store, &limits, e))?;
+        let answer = f(&live, &mut self.store).map_err(|e| sandbox::classify(call, items, &self.store, &limits, e))?;
         self.live = Some(live);
         Ok(answer)
     }
