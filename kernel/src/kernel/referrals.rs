@@ -8,8 +8,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::fulfilment::now;
-use super::{Kernel, KernelError, contract_resource, not_found};
-use crate::authz::{Action, Principal, Resource};
+use super::{Kernel, KernelError, contract_resource, looked_up, not_found};
+use crate::authz::{Action, NOWHERE, Principal, Resource};
 use crate::contracts::{Contract, ContractStatus, Period};
 use crate::fulfilment::{self, MoveOut, MoveOutReport};
 use crate::org::Institution;
@@ -104,9 +104,26 @@ impl Kernel {
 
     /// A referral, for either end, the resident's team or the resident.
     pub async fn referral(&self, who: &Principal, id: &str) -> Result<Referral, KernelError> {
-        let referral = self.store.referral(id).await?.ok_or_else(|| not_found("referral", id))?;
-        self.authz.decide(who, Action::ReadReferral, &referral_resource(&referral))?;
-        Ok(referral)
+        self.referral_for(who, Action::ReadReferral, id).await
+    }
+
+    /// A referral, if the policies let `who` do `action` on it.
+    async fn referral_for(&self, who: &Principal, action: Action, id: &str) -> Result<Referral, KernelError> {
+        let found = self.store.referral(id).await?;
+        let resource = match &found {
+            Some(r) => referral_resource(r),
+            None => Resource::Referral {
+                id,
+                county: NOWHERE,
+                team: NOWHERE,
+                institution: NOWHERE,
+                resident: NOWHERE,
+                direction: Direction::Up,
+                sender: NOWHERE,
+                receiver: NOWHERE,
+            },
+        };
+        looked_up(self.authz.decide(who, action, &resource), "referral", id, found)
     }
 
     /// Moves a referral on: the receiving end accepts, declines or
@@ -118,9 +135,8 @@ impl Kernel {
         answer: Answer,
         note: Option<&str>,
     ) -> Result<Referral, KernelError> {
-        let referral = self.store.referral(id).await?.ok_or_else(|| not_found("referral", id))?;
         let action = if answer.by_sender() { Action::CancelReferral } else { Action::AnswerReferral };
-        self.authz.decide(who, action, &referral_resource(&referral))?;
+        let referral = self.referral_for(who, action, id).await?;
         let note = note.map(str::trim).filter(|n| !n.is_empty());
         let next = referrals::answer(referral.status, answer, note)?;
         self.store.answer_referral(id, referral.status, next, note, &now()).await?;
@@ -134,28 +150,29 @@ impl Kernel {
         id: &str,
         done: NewFollowUp,
     ) -> Result<Referral, KernelError> {
-        let referral = self.store.referral(id).await?.ok_or_else(|| not_found("referral", id))?;
-        self.authz.decide(who, Action::FollowUpReferral, &referral_resource(&referral))?;
+        let referral = self.referral_for(who, Action::FollowUpReferral, id).await?;
         let follow_up = referrals::follow_up(&referral, &done, self.clock.today())?;
         self.store.record_follow_up(id, &follow_up, &now()).await?;
         self.store.referral(id).await?.ok_or_else(|| not_found("referral", id))
     }
 
-    /// A team's referrals both ways, oldest first: those the caller may read.
+    /// A team's referrals both ways, oldest first: those the caller may read,
+    /// of a team the caller may list (another county's is refused).
     pub async fn team_referrals(&self, who: &Principal, team_id: &str) -> Result<Vec<Referral>, KernelError> {
-        self.store.team(team_id).await?.ok_or_else(|| not_found("team", team_id))?;
+        self.team_for(who, Action::ListReferrals, team_id).await?;
         let all = self.store.referrals_of_team(team_id).await?;
         Ok(self.readable(who, all))
     }
 
     /// The referrals an institution sent or received, in the order it works
-    /// them: open ones first, the green channel first among those.
+    /// them: open ones first, the green channel first among those; of an
+    /// institution the caller may list (another county's is refused).
     pub async fn institution_referrals(
         &self,
         who: &Principal,
         institution_id: &str,
     ) -> Result<Vec<Referral>, KernelError> {
-        self.store.institution(institution_id).await?.ok_or_else(|| not_found("institution", institution_id))?;
+        self.institution_for(who, Action::ListReferrals, institution_id).await?;
         let all = self.store.referrals_of_institution(institution_id).await?;
         let mut readable = self.readable(who, all);
         referrals::triage(&mut readable);
@@ -178,13 +195,9 @@ impl Kernel {
         capacity: Capacity,
     ) -> Result<Vec<Capacity>, KernelError> {
         let hospital = self.hospital_for(who, Action::SetReferralCapacity, institution_id).await?;
-        let team = self.store.team(&capacity.team_id).await?.ok_or_else(|| not_found("team", &capacity.team_id))?;
-        if team.county_code != hospital.county_code {
-            return Err(KernelError::Invalid(format!(
-                "team `{}` is in county {}, not in the hospital's county {}",
-                team.id, team.county_code, hospital.county_code
-            )));
-        }
+        // A team of another county is answered as a missing one: its county is not the caller's business.
+        let team = self.store.team(&capacity.team_id).await?.filter(|t| t.county_code == hospital.county_code);
+        team.ok_or_else(|| not_found("team", &capacity.team_id))?;
         self.store.set_referral_capacity(&hospital.id, &capacity).await?;
         Ok(self.store.referral_capacity(&hospital.id).await?)
     }
@@ -196,12 +209,7 @@ impl Kernel {
     }
 
     async fn hospital_for(&self, who: &Principal, action: Action, id: &str) -> Result<Institution, KernelError> {
-        let institution = self.store.institution(id).await?.ok_or_else(|| not_found("institution", id))?;
-        self.authz.decide(
-            who,
-            action,
-            &Resource::Institution { id: &institution.id, county: &institution.county_code },
-        )?;
+        let institution = self.institution_for(who, action, id).await?;
         referrals::county_hospital(id, Some(&institution), &institution.county_code)?;
         Ok(institution)
     }
@@ -210,7 +218,8 @@ impl Kernel {
     /// contract ends on the day, and a tuberculosis patient's move is
     /// reported upward in the same transaction.
     pub async fn move_out(&self, who: &Principal, resident_id: &str, m: MoveOut) -> Result<MovedOut, KernelError> {
-        let resident = self.store.resident(resident_id).await?.ok_or_else(|| not_found("resident", resident_id))?;
+        // Read first, so that whether another county's resident is signed stays its own business.
+        let resident = self.resident_for(who, Action::ReadResident, resident_id).await?;
         let contract = self.active_contract_of(&resident.id).await?;
         self.authz.decide(who, Action::RecordMoveOut, &contract_resource(&contract))?;
         let today = self.clock.today();
