@@ -618,6 +618,8 @@ impl Kernel {
         let mut members = Vec::with_capacity(new.members.len());
         for membership in &new.members {
             let member = self.store.member(&membership.member_id).await?;
+            // A member of another county is answered as a missing one.
+            let member = member.filter(|m| m.county_code == county);
             let member = member.ok_or_else(|| not_found("member", &membership.member_id))?;
             let level = self.store.institution(&member.institution_id).await?.map(|i| i.level);
             let level = level.ok_or_else(|| not_found("institution", &member.institution_id))?;
@@ -670,10 +672,21 @@ impl Kernel {
         packages: &[String],
         residents: &[String],
     ) -> Result<GroupSigning, KernelError> {
-        let community =
-            self.store.community(community_id).await?.ok_or_else(|| not_found("community", community_id))?;
-        let team = self.store.team(team_id).await?.ok_or_else(|| not_found("team", team_id))?;
+        let community = self.store.community(community_id).await?;
+        let team = self.store.team(team_id).await?;
         let id = uuid::Uuid::now_v7().to_string();
+        // As in `sign_under`: a missing community or team, or a team of another
+        // county than the community's, is decided on a contract placed nowhere.
+        let team = team.filter(|t| community.as_ref().is_some_and(|c| c.county_code == t.county_code));
+        let (Some(community), Some(team)) = (community, team) else {
+            let nowhere =
+                Resource::Contract { id: &id, county: NOWHERE, team: team_id, institution: None, resident: NOWHERE };
+            self.authz.decide(who, Action::SignGroup, &nowhere)?;
+            return Err(not_found(
+                "community, or team in the community's county",
+                &format!("{community_id}, {team_id}"),
+            ));
+        };
         // May the caller sign for this team in this county at all? (Each member is asked again.)
         let any_member = Resource::Contract {
             id: &id,
