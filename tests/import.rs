@@ -338,6 +338,15 @@ async fn another_countys_ids_and_citizen_ids_answer_only_refused() {
             assert_eq!(answer.body["type"], "/problems/not-found");
         }
         get("/v1/teams/team-anguo-1/referrals".into(), doctor.clone()).await.ok(200);
+        // A referral up of another county's resident, or of no one: the same refusal.
+        let mut details = Vec::new();
+        for resident in ["res-feng-001", "nobody"] {
+            let body = serde_json::json!({"direction": "up", "resident_id": resident, "to_institution": "pei-hospital", "reason": "x"});
+            let answer =
+                common::request("POST", &format!("{}/v1/referrals", server.base), Some(&doctor), Some(body)).await;
+            details.push(answer.problem(403).replace(resident, "…"));
+        }
+        assert_eq!(details[0], details[1], "{}", db.name);
 
         // A citizen ID of Feng's: refused, without Feng's code or the resident's id.
         let before = pei_residents(&server, &pei).await;

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::fulfilment::now;
 use super::{Kernel, KernelError, contract_resource, looked_up, not_found};
-use crate::authz::{Action, NOWHERE, Principal, Resource};
+use crate::authz::{Action, Denied, NOWHERE, Principal, Resource};
 use crate::contracts::{Contract, ContractStatus, Period};
 use crate::fulfilment::{self, MoveOut, MoveOutReport};
 use crate::org::Institution;
@@ -61,9 +61,23 @@ impl Kernel {
     /// staff to the resident's team, with the prescription continued.
     pub async fn refer(&self, who: &Principal, new: NewReferral) -> Result<Referral, KernelError> {
         let today = self.clock.today();
-        let resident =
-            self.store.resident(&new.resident_id).await?.ok_or_else(|| not_found("resident", &new.resident_id))?;
-        let contract = self.active_contract_of(&resident.id).await?;
+        // Every refusal names the same thing, so that it does not tell a missing
+        // resident, an unsigned one and a signed one of another county apart.
+        let refused =
+            |denied: Denied| Denied { action: denied.action, resource: format!("resident `{}`", new.resident_id) };
+        let found = self.store.resident(&new.resident_id).await?;
+        let contract = match &found {
+            Some(resident) => self.active_contract_of(&resident.id).await?,
+            None => None,
+        };
+        let Some((resident, contract)) = found.zip(contract) else {
+            // Whether they exist and are signed is told only to a caller who may read them.
+            self.resident_for(who, Action::ReadResident, &new.resident_id).await.map_err(|e| match e {
+                KernelError::Denied(denied) => KernelError::Denied(refused(denied)),
+                e => e,
+            })?;
+            return Err(ReferralError::NotSigned(new.resident_id.clone()).into());
+        };
         let (from, to, destination) = match new.direction {
             Direction::Up => {
                 let to = new.to_institution.clone().ok_or(ReferralError::NoDestination)?;
@@ -96,7 +110,7 @@ impl Kernel {
             referred_by: who.subject.clone(),
             updated_at: now(),
         };
-        self.authz.decide(who, Action::Refer, &referral_resource(&referral))?;
+        self.authz.decide(who, Action::Refer, &referral_resource(&referral)).map_err(refused)?;
         referrals::check(&new, destination.as_ref(), &contract.county_code, today)?;
         self.store.insert_referral(&referral).await?;
         Ok(referral)
@@ -221,6 +235,7 @@ impl Kernel {
         // Read first, so that whether another county's resident is signed stays its own business.
         let resident = self.resident_for(who, Action::ReadResident, resident_id).await?;
         let contract = self.active_contract_of(&resident.id).await?;
+        let contract = contract.ok_or_else(|| ReferralError::NotSigned(resident.id.clone()))?;
         self.authz.decide(who, Action::RecordMoveOut, &contract_resource(&contract))?;
         let today = self.clock.today();
         fulfilment::check_move_out(&m, &contract, today)?;
@@ -249,13 +264,9 @@ impl Kernel {
     }
 
     /// The resident's active contract of the current period.
-    async fn active_contract_of(&self, resident_id: &str) -> Result<Contract, KernelError> {
+    async fn active_contract_of(&self, resident_id: &str) -> Result<Option<Contract>, KernelError> {
         let period = Period::containing(self.clock.today());
-        self.store
-            .contracts_of_resident(resident_id)
-            .await?
-            .into_iter()
-            .find(|c| c.status == ContractStatus::Active && c.period == period)
-            .ok_or_else(|| ReferralError::NotSigned(resident_id.to_owned()).into())
+        let contracts = self.store.contracts_of_resident(resident_id).await?;
+        Ok(contracts.into_iter().find(|c| c.status == ContractStatus::Active && c.period == period))
     }
 }
