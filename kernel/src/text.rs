@@ -2,8 +2,9 @@
 //! hold U+0000 (SQLite can), so a NUL is refused where text comes in — the
 //! API's body, path and query extractors, the import's rows — and never
 //! reaches a database, which would refuse it on one backend only, in the
-//! middle of a write. Going out: a cell of a spreadsheet the kernel writes
-//! never starts like a formula.
+//! middle of a write. Command-line arguments need no check: they reach the
+//! process as C strings, which cannot hold a NUL. Going out: a cell of a
+//! spreadsheet the kernel writes never starts like a formula.
 
 use std::borrow::Cow;
 
