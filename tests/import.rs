@@ -78,14 +78,24 @@ async fn bad_rows_are_reported_by_line_good_rows_go_in_and_a_second_import_chang
             (6, "not a poverty status"),
             (7, "name is empty"),
             (8, "already on line 4"),
-            (10, "registered in county 320321"),
+            (10, "registered in another county"),
             (11, "not UTF-8"),
         ];
         assert_eq!(lines.len(), expected.len(), "{}: {lines:?}", db.name);
+        assert!(lines.iter().all(|(_, reason)| !reason.contains(FENG) && !reason.contains("res-feng")), "{lines:?}");
         for ((line, reason), (want_line, want)) in lines.iter().zip(expected) {
             assert_eq!(*line, want_line, "{}: {lines:?}", db.name);
             assert!(reason.contains(want), "{}: line {line}: {reason}", db.name);
         }
+
+        // Who tried Feng's resident's number is kept for the region, by kernel id.
+        k.flush_audit().await.unwrap();
+        let audit = k.store.audit_of_resident("res-feng-001").await.unwrap();
+        assert!(
+            audit.iter().any(|r| r.principal == admin.subject && r.action == "ReadResident" && !r.allowed),
+            "{}: {audit:?}",
+            db.name
+        );
 
         // The two members of H-001 share one new household, with the list's number.
         let residents = k.residents(&admin, PEI, None, 500).await.unwrap();
@@ -221,5 +231,140 @@ async fn the_http_endpoint_imports_for_the_county_admin_only() {
         let (status, content_type, problem) = post(pei, b"name\n".to_vec()).await;
         assert_eq!((status, content_type.as_str()), (422, "application/problem+json"), "{problem:#}");
         assert!(problem["detail"].as_str().unwrap().contains("household_no"), "{problem:#}");
+    }
+}
+
+/// Posts a resident to Pei as `token`.
+async fn register(server: &common::Server, token: &str, body: serde_json::Value) -> common::Answer {
+    common::request("POST", &format!("{}/v1/counties/{PEI}/residents", server.base), Some(token), Some(body)).await
+}
+
+/// Pei's residents as its county admin sees them.
+async fn pei_residents(server: &common::Server, token: &str) -> Vec<serde_json::Value> {
+    let url = format!("{}/v1/counties/{PEI}/residents?limit=500", server.base);
+    common::request("GET", &url, Some(token), None).await.ok(200).as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn text_a_database_cannot_hold_and_births_after_today_are_refused_before_anything_is_written() {
+    for db in databases().await {
+        let dir = tempfile::tempdir().unwrap();
+        let server = common::Server::start(dir.path(), &db, &["--demo"]);
+        let pei = server.token(&["--role", "county_admin", "--county", PEI]);
+        let before = pei_residents(&server, &pei).await;
+        let new_id = id("32032219800808001");
+
+        let nul = register(&server, &pei, serde_json::json!({"name": "张\u{0}三", "citizen_id": new_id})).await;
+        assert!(nul.problem(422, "invalid-text").contains("NUL"), "{}: {:?}", db.name, nul.body);
+        let in_phone =
+            register(&server, &pei, serde_json::json!({"name": "张三", "citizen_id": new_id, "phone": "1\u{0}"})).await;
+        assert_eq!((in_phone.status, &in_phone.body["type"]), (422, &serde_json::json!("/problems/invalid-text")));
+        for url in [
+            format!("{}/v1/residents/res-pei-001%00", server.base),
+            format!("{}/v1/counties/{PEI}/residents?after=%00", server.base),
+            format!("{}/v1/teams/team-anguo-1%00/referrals", server.base),
+        ] {
+            let answer = common::request("GET", &url, Some(&pei), None).await;
+            answer.problem(422, "invalid-text");
+        }
+
+        // Check character 0, computed by hand: a valid number of someone born in 2099.
+        let future =
+            register(&server, &pei, serde_json::json!({"name": "未来", "citizen_id": "320322209901011230"})).await;
+        assert!(future.problem(422, "invalid-resident").contains("after today"), "{}: {:?}", db.name, future.body);
+        assert_eq!(pei_residents(&server, &pei).await, before, "{}: nothing was written", db.name);
+
+        // The import reports such rows by line and takes the rest.
+        let list = format!(
+            "household_no,name,citizen_id,poverty_status,address\n\
+             H-1,甲\u{0}一,{},registered_poor,x\n\
+             H-1,未来,320322209901011230,registered_poor,x\n\
+             H-1,甲二,{},registered_poor,x\n",
+            id("32032219500101001"),
+            id("32032219520202002"),
+        );
+        let url = format!("{}/v1/counties/{PEI}/imports/poverty-list?recorded_on=2026-02-01", server.base);
+        let response = reqwest::Client::new()
+            .post(url)
+            .bearer_auth(&pei)
+            .header("content-type", "text/csv")
+            .body(list)
+            .send()
+            .await
+            .unwrap();
+        let report: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(report["residents_created"], 1, "{}: {report:#}", db.name);
+        assert_eq!(report["rejected"][0]["line"], 2);
+        assert!(report["rejected"][0]["reason"].as_str().unwrap().contains("`name` field contains a NUL"));
+        assert_eq!(report["rejected"][1]["line"], 3);
+        assert!(report["rejected"][1]["reason"].as_str().unwrap().contains("after today"), "{report:#}");
+    }
+}
+
+#[tokio::test]
+async fn another_countys_ids_and_citizen_ids_answer_only_refused() {
+    for db in databases().await {
+        let dir = tempfile::tempdir().unwrap();
+        let server = common::Server::start(dir.path(), &db, &["--demo"]);
+        let pei = server.token(&["--role", "county_admin", "--county", PEI, "--subject", "prober"]);
+        let doctor = server.token(&["--role", "team_member", "--county", PEI, "--team", "team-anguo-1"]);
+        let regional = server.token(&["--role", "regional_admin"]);
+        let get = |path: String, token: String| {
+            let url = format!("{}{path}", server.base);
+            async move { common::request("GET", &url, Some(&token), None).await }
+        };
+
+        // Another county's team, institution, resident: refused as a missing one is.
+        for (theirs, missing) in [
+            ("/v1/teams/team-huankou-1/referrals", "/v1/teams/team-nowhere/referrals"),
+            ("/v1/institutions/feng-huankou/referrals", "/v1/institutions/nowhere/referrals"),
+            ("/v1/residents/res-feng-001", "/v1/residents/nobody"),
+            ("/v1/audit/residents/res-feng-001", "/v1/audit/residents/nobody"),
+        ] {
+            for token in [&pei, &doctor] {
+                for path in [theirs, missing] {
+                    let answer = get(path.to_owned(), token.clone()).await;
+                    let detail = answer.problem(403, "forbidden").to_owned();
+                    assert!(!detail.contains(FENG), "{path}: {detail}");
+                }
+            }
+            // Only a caller allowed everywhere learns what is missing.
+            get(theirs.to_owned(), regional.clone()).await.ok(200);
+            let answer = get(missing.to_owned(), regional.clone()).await;
+            answer.problem(404, "not-found");
+        }
+        get("/v1/teams/team-anguo-1/referrals".into(), doctor.clone()).await.ok(200);
+        // A referral up of another county's resident, or of no one: the same refusal.
+        let mut details = Vec::new();
+        for resident in ["res-feng-001", "nobody"] {
+            let body = serde_json::json!({"direction": "up", "resident_id": resident, "to_institution": "pei-hospital", "reason": "x"});
+            let answer =
+                common::request("POST", &format!("{}/v1/referrals", server.base), Some(&doctor), Some(body)).await;
+            details.push(answer.problem(403, "forbidden").replace(resident, "…"));
+        }
+        assert_eq!(details[0], details[1], "{}", db.name);
+
+        // A citizen ID of Feng's: refused, without Feng's code or the resident's id.
+        let before = pei_residents(&server, &pei).await;
+        let feng_id = demo_id("res-feng-001");
+        let taken = register(&server, &pei, serde_json::json!({"name": "冯一", "citizen_id": feng_id})).await;
+        let detail = taken.problem(409, "registered-elsewhere").to_owned();
+        assert!(!detail.contains(FENG) && !detail.contains("res-feng-001"), "{detail}");
+        assert_eq!(pei_residents(&server, &pei).await, before, "{}", db.name);
+        // The same county's again keeps its answer.
+        let again =
+            register(&server, &pei, serde_json::json!({"name": "再一", "citizen_id": demo_id("res-pei-005")})).await;
+        again.problem(409, "duplicate-resident");
+        // The region sees who probed.
+        let audit = get("/v1/audit/residents/res-feng-001".into(), regional.clone()).await;
+        let records = audit.ok(200).as_array().unwrap().clone();
+        assert!(
+            records
+                .iter()
+                .any(|r| r["principal"] == "prober" && r["action"] == "ReadResident" && r["allowed"] == false),
+            "{}: {records:#?}",
+            db.name
+        );
+        assert!(records.iter().all(|r| !r.to_string().contains(&feng_id)), "no citizen ID in the audit log");
     }
 }

@@ -86,7 +86,8 @@ async fn referrals_up_and_down_with_reserved_slots_and_follow_ups() {
         assert!(matches!(centre, Err(KernelError::Referral(ReferralError::NotACountyHospital(_)))), "{centre:?}");
         let feng_team = Capacity { team_id: "team-huankou-1".into(), ..one_a_day.clone() };
         let other_county = april.set_referral_capacity(&admin, HOSPITAL, feng_team).await;
-        assert!(matches!(other_county, Err(KernelError::Invalid(_))), "{other_county:?}");
+        // Another county's team is answered as a missing one, without its county.
+        assert!(matches!(other_county, Err(KernelError::NotFound { what: "team", .. })), "{other_county:?}");
         let by_team = april.set_referral_capacity(&doctor, HOSPITAL, one_a_day.clone()).await;
         assert!(matches!(by_team, Err(KernelError::Denied(_))));
 

@@ -137,7 +137,8 @@ async fn walkthrough(server: &Server) {
     request("GET", &url("/v1/counties/320322/packages"), Some("not-a-token"), None)
         .await
         .problem(401, "unauthenticated");
-    request("GET", &url("/v1/residents/nobody"), Some(&pei_admin), None).await.problem(404, "not-found");
+    // A missing id is refused to a county's admin as another county's is: only 404 to the region.
+    request("GET", &url("/v1/residents/nobody"), Some(&pei_admin), None).await.problem(403, "forbidden");
     request("GET", &url("/v1/no-such-thing"), Some(&pei_admin), None).await.problem(404, "not-found");
 
     let malformed = reqwest::Client::new()

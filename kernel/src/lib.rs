@@ -19,6 +19,7 @@ pub mod residents;
 pub mod settlement;
 pub mod store;
 pub mod synthetic;
+pub mod text;
 pub mod tokens;
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use crate::contracts::{LifecycleError, SignError};
 use crate::kernel::KernelError;
 use crate::plugins::PluginError;
 use crate::referrals::ReferralError;
+use crate::text::UnstorableText;
 use crate::tokens::TokenError;
 
 /// A problem document.
@@ -89,8 +90,12 @@ impl From<KernelError> for ApiError {
             // 422: the resident's data breaks a rule.
             KernelError::Resident(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-resident", detail),
             KernelError::List(_) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-list", detail),
+            KernelError::Text(e) => e.into(),
             // 409: the same person again.
             KernelError::DuplicateResident => ApiError::new(StatusCode::CONFLICT, "duplicate-resident", detail),
+            KernelError::RegisteredElsewhere { .. } => {
+                ApiError::new(StatusCode::CONFLICT, "registered-elsewhere", detail)
+            }
             // 409: another contract holds the place; 422: the choice breaks a signing rule.
             KernelError::Sign(SignError::AlreadySigned { .. }) => {
                 ApiError::new(StatusCode::CONFLICT, "already-signed", detail)
@@ -143,6 +148,13 @@ impl From<PluginError> for ApiError {
             PluginError::Unsupported { .. } => ApiError::new(StatusCode::NOT_IMPLEMENTED, "plugin-unsupported", detail),
             PluginError::Invalid { .. } | PluginError::Host(_) => ApiError::internal(&error),
         }
+    }
+}
+
+impl From<UnstorableText> for ApiError {
+    fn from(error: UnstorableText) -> Self {
+        // 422: text a database cannot hold, refused before anything is written.
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-text", error.to_string())
     }
 }
 

@@ -119,7 +119,7 @@ async fn follow_up(
 /// A team's referrals both ways, oldest first.
 #[utoipa::path(get, path = "/v1/teams/{id}/referrals", tag = "referrals",
     params(("id" = String, Path, description = "Team id")),
-    responses((status = 200, body = Vec<Referral>), (status = 404, body = Problem)))]
+    responses((status = 200, body = Vec<Referral>), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn team_referrals(
     State(k): State<Arc<Kernel>>,
     Caller(who): Caller,
@@ -132,7 +132,7 @@ async fn team_referrals(
 /// them: open first, the green channel (绿色通道) first among those.
 #[utoipa::path(get, path = "/v1/institutions/{id}/referrals", tag = "referrals",
     params(("id" = String, Path, description = "Institution id")),
-    responses((status = 200, body = Vec<Referral>), (status = 404, body = Problem)))]
+    responses((status = 200, body = Vec<Referral>), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn institution_referrals(
     State(k): State<Arc<Kernel>>,
     Caller(who): Caller,

@@ -120,7 +120,8 @@ struct Page {
 
 #[utoipa::path(get, path = "/v1/counties/{code}/residents", tag = "residents",
     params(("code" = String, Path, description = "GB/T 2260 division code"), Page),
-    responses((status = 200, body = Vec<ResidentView>), (status = 400, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = Vec<ResidentView>), (status = 400, body = Problem), (status = 403, body = Problem),
+        (status = 422, description = "A NUL in the path or query", body = Problem)))]
 async fn list_residents(
     State(k): State<Arc<Kernel>>,
     Caller(who): Caller,
@@ -162,8 +163,8 @@ struct NewResidentBody {
     responses(
         (status = 201, body = ResidentView),
         (status = 403, body = Problem),
-        (status = 409, description = "The citizen ID is already registered", body = Problem),
-        (status = 422, description = "Invalid citizen ID, name or tags", body = Problem),
+        (status = 409, description = "The citizen ID is already registered, in this county or another", body = Problem),
+        (status = 422, description = "Invalid citizen ID (or a birth date after today), name, tags, or text with a NUL", body = Problem),
     ))]
 async fn register_resident(
     State(k): State<Arc<Kernel>>,
@@ -189,7 +190,8 @@ async fn register_resident(
 
 #[utoipa::path(get, path = "/v1/residents/{id}", tag = "residents",
     params(("id" = String, Path, description = "Resident id")),
-    responses((status = 200, body = ResidentView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = ResidentView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, description = "A NUL in the id", body = Problem)))]
 async fn get_resident(
     State(k): State<Arc<Kernel>>,
     Caller(who): Caller,

@@ -172,6 +172,7 @@ actions! {
     CancelReferral,
     FollowUpReferral,
     ReadReferral,
+    ListReferrals,
     SetReferralCapacity,
     ReadReferralCapacity,
     SubmitClaim,
@@ -303,6 +304,13 @@ impl Resource<'_> {
         }
     }
 }
+
+/// The county, team or institution of a thing that does not exist, when the
+/// policies are asked about it: no county, team or institution has this id,
+/// so a missing thing is refused to whoever would be refused a thing of
+/// another county, and only a caller the policies allow it region-wide
+/// learns that it is missing.
+pub const NOWHERE: &str = "";
 
 /// The policies refused; says what was asked, for the person refused.
 #[derive(Debug, Error, PartialEq, Eq)]

@@ -428,3 +428,25 @@ fn every_action_is_named_once_and_found_by_its_name() {
         assert!(schema.contains(action.name()), "{} is not in the schema", action.name());
     }
 }
+
+#[test]
+fn a_missing_thing_placed_nowhere_is_refused_to_all_but_the_region() {
+    let nowhere = || Resource::Team { id: "t-x", county: NOWHERE, institution: NOWHERE };
+    let hospital = Principal { institution: Some("hospital".into()), ..person(Role::HospitalStaff, Some(PEI), None) };
+    check(regional(), Action::ListReferrals, nowhere(), true);
+    for principal in [county_admin(PEI), member(PEI, "t1"), hospital.clone()] {
+        check(principal.clone(), Action::ListReferrals, nowhere(), false);
+        check(
+            principal.clone(),
+            Action::ListReferrals,
+            Resource::Team { id: "t1", county: PEI, institution: "i1" },
+            true,
+        );
+        check(principal, Action::ListReferrals, Resource::Team { id: "t2", county: FENG, institution: "i2" }, false);
+    }
+    check(hospital, Action::ListReferrals, Resource::Institution { id: "hospital", county: PEI }, true);
+    check(county_admin(PEI), Action::ListReferrals, Resource::Institution { id: "x", county: NOWHERE }, false);
+    let nowhere = Resource::Resident { id: "r-x", county: NOWHERE, household: None, team: None };
+    check(county_admin(PEI), Action::ReadResident, nowhere.clone(), false);
+    check(regional(), Action::ReadResident, nowhere, true);
+}

@@ -148,8 +148,6 @@ pub enum SignError {
     NotBundled { package: String, basic: String },
     #[error("the resident cannot have package `{package}`: {reason}")]
     NotEligible { package: String, reason: String },
-    #[error("team `{team}` works in county {team_county}, the resident is registered in county {resident_county}")]
-    TeamInOtherCounty { team: String, team_county: String, resident_county: String },
     #[error("the resident already has an active contract for {period}", period = .period.year)]
     AlreadySigned { period: Period },
     #[error("the household's family doctor for {period} is team `{team}`: another member of the household signs with the same team", period = .period.year)]

@@ -7,9 +7,9 @@ use std::sync::Arc;
 
 use time::Date;
 
-use super::{Kernel, KernelError, not_found};
+use super::{Kernel, KernelError, looked_up, not_found};
 use crate::assessment::{self, Assessment, Inputs, NewSatisfactionCheck, Priced, SatisfactionCheck, Scope};
-use crate::authz::{Action, Principal, Resource};
+use crate::authz::{Action, NOWHERE, Principal, Resource};
 use crate::claims::StoredClaim;
 use crate::contracts::{Contract, Period};
 use crate::fulfilment::ServiceRecord;
@@ -281,17 +281,12 @@ impl Kernel {
         match scope {
             Scope::County(code) => Ok(self.county_for(who, Action::ReadAssessment, code).await?.code),
             Scope::Township(id) => {
-                let township = self.store.institution(id).await?.ok_or_else(|| not_found("institution", id))?;
-                self.authz.decide(who, Action::ReadAssessment, &Resource::County { code: &township.county_code })?;
-                Ok(township.county_code)
+                let found = self.store.institution(id).await?;
+                let county = found.as_ref().map_or(NOWHERE, |t| t.county_code.as_str());
+                let decision = self.authz.decide(who, Action::ReadAssessment, &Resource::County { code: county });
+                Ok(looked_up(decision, "institution", id, found)?.county_code)
             }
-            Scope::Team(id) => {
-                let team = self.store.team(id).await?.ok_or_else(|| not_found("team", id))?;
-                let resource =
-                    Resource::Team { id: &team.id, county: &team.county_code, institution: &team.institution_id };
-                self.authz.decide(who, Action::ReadAssessment, &resource)?;
-                Ok(team.county_code)
-            }
+            Scope::Team(id) => Ok(self.team_for(who, Action::ReadAssessment, id).await?.county_code),
         }
     }
 

@@ -4,7 +4,7 @@
 
 use time::Date;
 
-use super::{Kernel, KernelError, not_found, resident_resource};
+use super::{Kernel, KernelError};
 use crate::authz::{Action, AuditRecord, Principal, Resource};
 use crate::store::Event;
 
@@ -23,8 +23,7 @@ impl Kernel {
     /// Every decision on a resident's data, oldest first: who read it, who
     /// changed it, who was refused.
     pub async fn audit_of_resident(&self, who: &Principal, resident: &str) -> Result<Vec<AuditRecord>, KernelError> {
-        let found = self.store.resident(resident).await?.ok_or_else(|| not_found("resident", resident))?;
-        self.authz.decide(who, Action::AuditResident, &resident_resource(&found, None))?;
+        self.resident_for(who, Action::AuditResident, resident).await?;
         self.flush_audit().await?;
         Ok(self.store.audit_of_resident(resident).await?)
     }

@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 
-use super::{Kernel, KernelError, not_found, resident_resource};
-use crate::authz::{Action, Principal, Resource};
+use super::{Kernel, KernelError, looked_up};
+use crate::authz::{Action, NOWHERE, Principal, Resource};
 use crate::claims::{self, NewClaim, StoredClaim};
 use crate::plugins::{Claim, PluginError, Refusal, ResidentFacts, off_runtime};
 use crate::store::ClaimWriteError;
@@ -20,19 +20,27 @@ impl Kernel {
     /// their claims stored before it; if another claim of theirs is stored
     /// meanwhile, this one is adjudicated again against the new total.
     pub async fn submit_claim(&self, who: &Principal, new: NewClaim) -> Result<StoredClaim, KernelError> {
-        let resident = self.store.resident(&new.resident_id).await?;
-        let resident = resident.ok_or_else(|| not_found("resident", &new.resident_id))?;
+        let found = self.store.resident(&new.resident_id).await?;
         let period = crate::contracts::Period::containing(new.on);
-        let team = self.store.active_team_of(&resident.id, period).await?;
-        let id = uuid::Uuid::now_v7().to_string();
-        let claim = Resource::Claim {
-            id: &id,
-            resident: &resident.id,
-            county: &resident.county_code,
-            household: resident.household_id.as_deref(),
-            team: team.as_deref(),
+        let team = match &found {
+            Some(resident) => self.store.active_team_of(&resident.id, period).await?,
+            None => None,
         };
-        self.authz.decide(who, Action::SubmitClaim, &claim)?;
+        let id = uuid::Uuid::now_v7().to_string();
+        let claim = match &found {
+            Some(resident) => Resource::Claim {
+                id: &id,
+                resident: &resident.id,
+                county: &resident.county_code,
+                household: resident.household_id.as_deref(),
+                team: team.as_deref(),
+            },
+            None => {
+                Resource::Claim { id: &id, resident: &new.resident_id, county: NOWHERE, household: None, team: None }
+            }
+        };
+        let decision = self.authz.decide(who, Action::SubmitClaim, &claim);
+        let resident = looked_up(decision, "resident", &new.resident_id, found)?;
         claims::check(&new, self.clock.today())?;
         let contracts = self.store.contracts_of_resident(&resident.id).await?;
         let contract = claims::covering(&contracts, &resident.id, new.on)?;
@@ -95,8 +103,7 @@ impl Kernel {
         who: &Principal,
         resident_id: &str,
     ) -> Result<Vec<StoredClaim>, KernelError> {
-        let resident = self.store.resident(resident_id).await?.ok_or_else(|| not_found("resident", resident_id))?;
-        self.authz.decide(who, Action::ReadClaims, &resident_resource(&resident, None))?;
+        self.resident_for(who, Action::ReadClaims, resident_id).await?;
         Ok(self.store.claims_of_resident(resident_id).await?)
     }
 }

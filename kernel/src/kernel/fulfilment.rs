@@ -9,8 +9,8 @@ use serde::Serialize;
 use time::{Date, Duration};
 use utoipa::ToSchema;
 
-use super::{Kernel, KernelError, not_found};
-use crate::authz::{Action, Principal, Resource};
+use super::{Kernel, KernelError, looked_up};
+use crate::authz::{Action, NOWHERE, Principal, Resource};
 use crate::contracts::{Contract, Period};
 use crate::fulfilment::{self, ItemSchedule, NewServiceRecord, ReferralSuggestion, ServiceRecord, WorkItem};
 use crate::plugins::Package;
@@ -74,17 +74,28 @@ impl Kernel {
         contract_id: &str,
         new: NewServiceRecord,
     ) -> Result<RecordedService, KernelError> {
-        let contract = self.store.contract(contract_id).await?.ok_or_else(|| not_found("contract", contract_id))?;
+        let found = self.store.contract(contract_id).await?;
         let id = uuid::Uuid::now_v7().to_string();
-        let resource = Resource::ServiceRecord {
-            id: &id,
-            contract: &contract.id,
-            county: &contract.county_code,
-            team: &contract.team_id,
-            institution: Some(&contract.institution_id),
-            resident: &contract.resident_id,
+        let record = match &found {
+            Some(contract) => Resource::ServiceRecord {
+                id: &id,
+                contract: &contract.id,
+                county: &contract.county_code,
+                team: &contract.team_id,
+                institution: Some(&contract.institution_id),
+                resident: &contract.resident_id,
+            },
+            None => Resource::ServiceRecord {
+                id: &id,
+                contract: contract_id,
+                county: NOWHERE,
+                team: NOWHERE,
+                institution: None,
+                resident: NOWHERE,
+            },
         };
-        self.authz.decide(who, Action::RecordService, &resource)?;
+        let decision = self.authz.decide(who, Action::RecordService, &record);
+        let contract = looked_up(decision, "contract", contract_id, found)?;
         let packages = self.packages_of(&contract).await?;
         let existing = self.store.service_records_of_contract(&contract.id).await?;
         let today = self.clock.today();
@@ -154,9 +165,7 @@ impl Kernel {
         as_of: Option<Date>,
         horizon_days: u16,
     ) -> Result<WorkList, KernelError> {
-        let team = self.store.team(team_id).await?.ok_or_else(|| not_found("team", team_id))?;
-        let resource = Resource::Team { id: &team.id, county: &team.county_code, institution: &team.institution_id };
-        self.authz.decide(who, Action::ReadWorkList, &resource)?;
+        let team = self.team_for(who, Action::ReadWorkList, team_id).await?;
         let as_of = as_of.unwrap_or_else(|| self.clock.today());
         let period = Period::containing(as_of);
         let contracts = self.store.active_contracts_of_team(&team.id, period).await?;

@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 use super::{Kernel, KernelError};
 use crate::authz::{Action, Principal};
 use crate::residents::poverty_list::{Columns, ListError, PovertyRow, RowRejection};
-use crate::store::ImportedChunk;
+use crate::store::{Holder, ImportedChunk};
 
 /// Rows written per transaction: larger commits write each touched index
 /// page less often; a crash loses at most this many, which a re-import of
@@ -34,12 +34,16 @@ pub struct ImportReport {
 }
 
 impl ImportReport {
-    fn add(&mut self, chunk: ImportedChunk) {
+    fn add(&mut self, chunk: ImportedChunk, elsewhere: impl Fn(&Holder) -> KernelError) {
         self.residents_created += chunk.residents_created;
         self.households_created += chunk.households_created;
         self.tags_added += chunk.tags_added;
         self.unchanged += chunk.unchanged;
-        self.rejected.extend(chunk.rejected);
+        let refused = chunk
+            .elsewhere
+            .iter()
+            .map(|(line, holder)| RowRejection { line: *line, reason: elsewhere(holder).to_string() });
+        self.rejected.extend(refused);
     }
 }
 
@@ -64,6 +68,8 @@ impl Kernel {
         }
         let columns = Columns::from_header(header.iter())?;
 
+        let today = self.clock.today();
+        let elsewhere = |holder: &Holder| self.registered_elsewhere(who, holder);
         let mut report = ImportReport::default();
         // A person listed twice is a mistake in the list, reported at the second line.
         let mut first_line: HashMap<String, u64> = HashMap::new();
@@ -85,7 +91,7 @@ impl Kernel {
             }
             report.rows += 1;
             let line = record.position().map_or(line, |p| p.line());
-            let row = match columns.row(line, |i| record.get(i)) {
+            let row = match columns.row(line, today, |i| record.get(i)) {
                 Ok(row) => row,
                 Err(rejection) => {
                     report.rejected.push(rejection);
@@ -100,13 +106,13 @@ impl Kernel {
             first_line.insert(row.citizen_id.expose().to_owned(), line);
             chunk.push(row);
             if chunk.len() == CHUNK {
-                report.add(self.store.import_poverty_rows(county, &chunk, recorded_on, &who.subject).await?);
+                report.add(self.store.import_poverty_rows(county, &chunk, recorded_on, &who.subject).await?, elsewhere);
                 chunk.clear();
                 progress(reader.position().byte());
             }
         }
         if !chunk.is_empty() {
-            report.add(self.store.import_poverty_rows(county, &chunk, recorded_on, &who.subject).await?);
+            report.add(self.store.import_poverty_rows(county, &chunk, recorded_on, &who.subject).await?, elsewhere);
         }
         progress(reader.position().byte());
         report.rejected.sort_by_key(|r| r.line);

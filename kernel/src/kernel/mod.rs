@@ -28,16 +28,16 @@ use std::sync::Arc;
 use thiserror::Error;
 use time::{Date, OffsetDateTime, UtcOffset};
 
-use crate::authz::{Action, Denied, Policies, Principal, Resource};
+use crate::authz::{Action, Denied, NOWHERE, Policies, Principal, Resource};
 use crate::claims::ClaimError;
 use crate::contracts::{
     self, Contract, ContractEvent, ContractLine, ContractStatus, GroupContract, LifecycleError, Period, SignError,
 };
 use crate::fulfilment::FulfilmentError;
-use crate::org::{self, Community, County, Member, Membership, Team, TeamError};
+use crate::org::{self, Community, County, Institution, Member, Membership, Team, TeamError};
 use crate::plugins::{Package, PackageKind, PluginError, PluginHost, PluginInfo, PriceRequest, Refusal, ResidentFacts};
 use crate::residents::{Household, RecordedTags, Resident, ResidentError, UnsignedReason};
-use crate::store::{ContractWriteError, Event, InsertResidentError, Store, StoreError};
+use crate::store::{ContractWriteError, Event, Holder, InsertResidentError, Store, StoreError};
 use crate::tokens::TokenKeys;
 
 /// Everything an operation can fail with.
@@ -53,6 +53,9 @@ pub enum KernelError {
     List(#[from] crate::residents::poverty_list::ListError),
     #[error("a resident with this citizen ID is already registered")]
     DuplicateResident,
+    /// `shown`: the county and resident, only to a caller who may read them.
+    #[error("a resident with this citizen ID is registered in another county{}", shown.as_deref().unwrap_or_default())]
+    RegisteredElsewhere { shown: Option<String> },
     #[error(transparent)]
     Sign(#[from] SignError),
     #[error(transparent)]
@@ -102,6 +105,8 @@ pub enum KernelError {
     ReferralChanged(String),
     #[error(transparent)]
     MoveOut(#[from] crate::fulfilment::MoveOutError),
+    #[error(transparent)]
+    Text(#[from] crate::text::UnstorableText),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -247,6 +252,56 @@ fn not_found(what: &'static str, id: &str) -> KernelError {
     KernelError::NotFound { what, id: id.to_owned() }
 }
 
+/// A county-scoped thing looked up by the id a caller gave, once the policies
+/// decided on it — on the thing `found`, or, when it is missing, on one placed
+/// in [`NOWHERE`]. A refusal names only the id asked for, so another county's
+/// thing and a missing one get the same 403, and only a caller allowed the
+/// action region-wide learns that an id names nothing.
+fn looked_up<T>(
+    decision: Result<(), Denied>,
+    what: &'static str,
+    id: &str,
+    found: Option<T>,
+) -> Result<T, KernelError> {
+    match (decision, found) {
+        (Err(denied), _) => Err(Denied { action: denied.action, resource: format!("{what} `{id}`") }.into()),
+        (Ok(()), Some(thing)) => Ok(thing),
+        (Ok(()), None) => Err(not_found(what, id)),
+    }
+}
+
+impl Kernel {
+    /// A resident, if the policies let `who` do `action` on them.
+    async fn resident_for(&self, who: &Principal, action: Action, id: &str) -> Result<Resident, KernelError> {
+        let found = self.store.resident(id).await?;
+        let resource = match &found {
+            Some(r) => resident_resource(r, None),
+            None => Resource::Resident { id, county: NOWHERE, household: None, team: None },
+        };
+        looked_up(self.authz.decide(who, action, &resource), "resident", id, found)
+    }
+
+    /// A team, if the policies let `who` do `action` on it.
+    async fn team_for(&self, who: &Principal, action: Action, id: &str) -> Result<Team, KernelError> {
+        let found = self.store.team(id).await?;
+        let resource = match &found {
+            Some(t) => Resource::Team { id: &t.id, county: &t.county_code, institution: &t.institution_id },
+            None => Resource::Team { id, county: NOWHERE, institution: NOWHERE },
+        };
+        looked_up(self.authz.decide(who, action, &resource), "team", id, found)
+    }
+
+    /// An institution, if the policies let `who` do `action` on it.
+    async fn institution_for(&self, who: &Principal, action: Action, id: &str) -> Result<Institution, KernelError> {
+        let found = self.store.institution(id).await?;
+        let resource = match &found {
+            Some(i) => Resource::Institution { id: &i.id, county: &i.county_code },
+            None => Resource::Institution { id, county: NOWHERE },
+        };
+        looked_up(self.authz.decide(who, action, &resource), "institution", id, found)
+    }
+}
+
 impl Kernel {
     /// The counties the caller may read.
     pub async fn counties(&self, who: &Principal) -> Result<Vec<County>, KernelError> {
@@ -308,19 +363,37 @@ impl Kernel {
         }
         let id = uuid::Uuid::now_v7().to_string();
         let mut resident = Resident::register(id, county.to_owned(), &new.name, &new.citizen_id, new.recorded_tags)?;
+        resident.citizen_id.check_born_by(self.clock.today()).map_err(ResidentError::from)?;
         resident.household_id = new.household_id;
         resident.phone = new.phone;
         self.store.insert_resident(&resident, &who.subject).await.map_err(|e| match e {
-            InsertResidentError::DuplicateCitizenId => KernelError::DuplicateResident,
+            InsertResidentError::DuplicateCitizenId(holder) if holder.county_code == county => {
+                KernelError::DuplicateResident
+            }
+            InsertResidentError::DuplicateCitizenId(holder) => self.registered_elsewhere(who, &holder),
             InsertResidentError::Store(e) => e.into(),
         })?;
         Ok(resident)
     }
 
+    /// A citizen ID that another county's resident holds, tried again. The
+    /// answer names that county and resident only to a caller the policies
+    /// let read them; the decision is audited, so the region sees who tried
+    /// which resident's number (by the resident's kernel id, never the number).
+    fn registered_elsewhere(&self, who: &Principal, holder: &Holder) -> KernelError {
+        let resource = Resource::Resident {
+            id: &holder.id,
+            county: &holder.county_code,
+            household: holder.household_id.as_deref(),
+            team: None,
+        };
+        let readable = self.authz.decide(who, Action::ReadResident, &resource).is_ok();
+        let shown = readable.then(|| format!(" (county {}, resident `{}`)", holder.county_code, holder.id));
+        KernelError::RegisteredElsewhere { shown }
+    }
+
     pub async fn resident(&self, who: &Principal, id: &str) -> Result<Resident, KernelError> {
-        let resident = self.store.resident(id).await?.ok_or_else(|| not_found("resident", id))?;
-        self.authz.decide(who, Action::ReadResident, &resident_resource(&resident, None))?;
-        Ok(resident)
+        self.resident_for(who, Action::ReadResident, id).await
     }
 
     /// Which of the resident's citizen ID, phone and address the caller may
@@ -359,10 +432,28 @@ impl Kernel {
         group: Option<&str>,
     ) -> Result<Contract, KernelError> {
         let resident = self.store.resident(&request.resident_id).await?;
-        let resident = resident.ok_or_else(|| not_found("resident", &request.resident_id))?;
         let team = self.store.team(&request.team_id).await?;
-        let team = team.ok_or_else(|| not_found("team", &request.team_id))?;
         let id = uuid::Uuid::now_v7().to_string();
+        // A resident or team that is missing, or a team of another county than
+        // the resident's, is decided on a contract placed nowhere: a clerk
+        // learns nothing of another county's teams and residents.
+        let team = team.filter(|t| resident.as_ref().is_some_and(|r| r.county_code == t.county_code));
+        let resident_missing = resident.is_none();
+        let (Some(resident), Some(team)) = (resident, team) else {
+            let nowhere = Resource::Contract {
+                id: &id,
+                county: NOWHERE,
+                team: &request.team_id,
+                institution: None,
+                resident: &request.resident_id,
+            };
+            self.authz.decide(who, Action::SignContract, &nowhere)?;
+            return Err(if resident_missing {
+                not_found("resident", &request.resident_id)
+            } else {
+                not_found("team in the resident's county", &request.team_id)
+            });
+        };
         self.authz.decide(
             who,
             Action::SignContract,
@@ -374,14 +465,6 @@ impl Kernel {
                 resident: &resident.id,
             },
         )?;
-        if team.county_code != resident.county_code {
-            return Err(SignError::TeamInOtherCounty {
-                team: team.id,
-                team_county: team.county_code,
-                resident_county: resident.county_code,
-            }
-            .into());
-        }
 
         let signed_on = self.clock.today();
         let plugin = self.plugins.for_county(&resident.county_code, signed_on)?;
@@ -456,9 +539,12 @@ impl Kernel {
 
     /// Loads a contract after checking the caller may do `action` on it.
     async fn contract_for(&self, who: &Principal, action: Action, id: &str) -> Result<Contract, KernelError> {
-        let contract = self.store.contract(id).await?.ok_or_else(|| not_found("contract", id))?;
-        self.authz.decide(who, action, &contract_resource(&contract))?;
-        Ok(contract)
+        let found = self.store.contract(id).await?;
+        let resource = match &found {
+            Some(c) => contract_resource(c),
+            None => Resource::Contract { id, county: NOWHERE, team: NOWHERE, institution: None, resident: NOWHERE },
+        };
+        looked_up(self.authz.decide(who, action, &resource), "contract", id, found)
     }
 
     /// Moves a contract to another team of the same institution mid-period.
@@ -472,7 +558,9 @@ impl Kernel {
     ) -> Result<Contract, KernelError> {
         let contract = self.contract_for(who, Action::SwitchTeam, id).await?;
         let reason = required(reason)?;
-        let team = self.store.team(to_team).await?.ok_or_else(|| not_found("team", to_team))?;
+        // A team of another county is answered as a missing one.
+        let team = self.store.team(to_team).await?.filter(|t| t.county_code == contract.county_code);
+        let team = team.ok_or_else(|| not_found("team", to_team))?;
         contract.check_switch(&team.id, &team.institution_id)?;
         let moving = match &contract.household_id {
             Some(household) => self.store.active_contracts_of_household(household, contract.period).await?,
@@ -535,6 +623,8 @@ impl Kernel {
         let mut members = Vec::with_capacity(new.members.len());
         for membership in &new.members {
             let member = self.store.member(&membership.member_id).await?;
+            // A member of another county is answered as a missing one.
+            let member = member.filter(|m| m.county_code == county);
             let member = member.ok_or_else(|| not_found("member", &membership.member_id))?;
             let level = self.store.institution(&member.institution_id).await?.map(|i| i.level);
             let level = level.ok_or_else(|| not_found("institution", &member.institution_id))?;
@@ -588,10 +678,21 @@ impl Kernel {
         packages: &[String],
         residents: &[String],
     ) -> Result<GroupSigning, KernelError> {
-        let community =
-            self.store.community(community_id).await?.ok_or_else(|| not_found("community", community_id))?;
-        let team = self.store.team(team_id).await?.ok_or_else(|| not_found("team", team_id))?;
+        let community = self.store.community(community_id).await?;
+        let team = self.store.team(team_id).await?;
         let id = uuid::Uuid::now_v7().to_string();
+        // As in `sign_under`: a missing community or team, or a team of another
+        // county than the community's, is decided on a contract placed nowhere.
+        let team = team.filter(|t| community.as_ref().is_some_and(|c| c.county_code == t.county_code));
+        let (Some(community), Some(team)) = (community, team) else {
+            let nowhere =
+                Resource::Contract { id: &id, county: NOWHERE, team: team_id, institution: None, resident: NOWHERE };
+            self.authz.decide(who, Action::SignGroup, &nowhere)?;
+            return Err(not_found(
+                "community, or team in the community's county",
+                &format!("{community_id}, {team_id}"),
+            ));
+        };
         // May the caller sign for this team in this county at all? (Each member is asked again.)
         let any_member = Resource::Contract {
             id: &id,
@@ -679,8 +780,7 @@ impl Kernel {
         period: Period,
         reason: &str,
     ) -> Result<UnsignedReason, KernelError> {
-        let resident = self.store.resident(resident_id).await?.ok_or_else(|| not_found("resident", resident_id))?;
-        self.authz.decide(who, Action::RecordUnsignedReason, &resident_resource(&resident, None))?;
+        self.resident_for(who, Action::RecordUnsignedReason, resident_id).await?;
         let reason = UnsignedReason {
             reason: required(reason)?.to_owned(),
             recorded_by: who.subject.clone(),

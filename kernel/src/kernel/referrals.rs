@@ -8,8 +8,8 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::fulfilment::now;
-use super::{Kernel, KernelError, contract_resource, not_found};
-use crate::authz::{Action, Principal, Resource};
+use super::{Kernel, KernelError, contract_resource, looked_up, not_found};
+use crate::authz::{Action, Denied, NOWHERE, Principal, Resource};
 use crate::contracts::{Contract, ContractStatus, Period};
 use crate::fulfilment::{self, MoveOut, MoveOutReport};
 use crate::org::Institution;
@@ -61,9 +61,23 @@ impl Kernel {
     /// staff to the resident's team, with the prescription continued.
     pub async fn refer(&self, who: &Principal, new: NewReferral) -> Result<Referral, KernelError> {
         let today = self.clock.today();
-        let resident =
-            self.store.resident(&new.resident_id).await?.ok_or_else(|| not_found("resident", &new.resident_id))?;
-        let contract = self.active_contract_of(&resident.id).await?;
+        // Every refusal names the same thing, so that it does not tell a missing
+        // resident, an unsigned one and a signed one of another county apart.
+        let refused =
+            |denied: Denied| Denied { action: denied.action, resource: format!("resident `{}`", new.resident_id) };
+        let found = self.store.resident(&new.resident_id).await?;
+        let contract = match &found {
+            Some(resident) => self.active_contract_of(&resident.id).await?,
+            None => None,
+        };
+        let Some((resident, contract)) = found.zip(contract) else {
+            // Whether they exist and are signed is told only to a caller who may read them.
+            self.resident_for(who, Action::ReadResident, &new.resident_id).await.map_err(|e| match e {
+                KernelError::Denied(denied) => KernelError::Denied(refused(denied)),
+                e => e,
+            })?;
+            return Err(ReferralError::NotSigned(new.resident_id.clone()).into());
+        };
         let (from, to, destination) = match new.direction {
             Direction::Up => {
                 let to = new.to_institution.clone().ok_or(ReferralError::NoDestination)?;
@@ -96,7 +110,7 @@ impl Kernel {
             referred_by: who.subject.clone(),
             updated_at: now(),
         };
-        self.authz.decide(who, Action::Refer, &referral_resource(&referral))?;
+        self.authz.decide(who, Action::Refer, &referral_resource(&referral)).map_err(refused)?;
         referrals::check(&new, destination.as_ref(), &contract.county_code, today)?;
         self.store.insert_referral(&referral).await?;
         Ok(referral)
@@ -104,9 +118,26 @@ impl Kernel {
 
     /// A referral, for either end, the resident's team or the resident.
     pub async fn referral(&self, who: &Principal, id: &str) -> Result<Referral, KernelError> {
-        let referral = self.store.referral(id).await?.ok_or_else(|| not_found("referral", id))?;
-        self.authz.decide(who, Action::ReadReferral, &referral_resource(&referral))?;
-        Ok(referral)
+        self.referral_for(who, Action::ReadReferral, id).await
+    }
+
+    /// A referral, if the policies let `who` do `action` on it.
+    async fn referral_for(&self, who: &Principal, action: Action, id: &str) -> Result<Referral, KernelError> {
+        let found = self.store.referral(id).await?;
+        let resource = match &found {
+            Some(r) => referral_resource(r),
+            None => Resource::Referral {
+                id,
+                county: NOWHERE,
+                team: NOWHERE,
+                institution: NOWHERE,
+                resident: NOWHERE,
+                direction: Direction::Up,
+                sender: NOWHERE,
+                receiver: NOWHERE,
+            },
+        };
+        looked_up(self.authz.decide(who, action, &resource), "referral", id, found)
     }
 
     /// Moves a referral on: the receiving end accepts, declines or
@@ -118,9 +149,8 @@ impl Kernel {
         answer: Answer,
         note: Option<&str>,
     ) -> Result<Referral, KernelError> {
-        let referral = self.store.referral(id).await?.ok_or_else(|| not_found("referral", id))?;
         let action = if answer.by_sender() { Action::CancelReferral } else { Action::AnswerReferral };
-        self.authz.decide(who, action, &referral_resource(&referral))?;
+        let referral = self.referral_for(who, action, id).await?;
         let note = note.map(str::trim).filter(|n| !n.is_empty());
         let next = referrals::answer(referral.status, answer, note)?;
         self.store.answer_referral(id, referral.status, next, note, &now()).await?;
@@ -134,28 +164,29 @@ impl Kernel {
         id: &str,
         done: NewFollowUp,
     ) -> Result<Referral, KernelError> {
-        let referral = self.store.referral(id).await?.ok_or_else(|| not_found("referral", id))?;
-        self.authz.decide(who, Action::FollowUpReferral, &referral_resource(&referral))?;
+        let referral = self.referral_for(who, Action::FollowUpReferral, id).await?;
         let follow_up = referrals::follow_up(&referral, &done, self.clock.today())?;
         self.store.record_follow_up(id, &follow_up, &now()).await?;
         self.store.referral(id).await?.ok_or_else(|| not_found("referral", id))
     }
 
-    /// A team's referrals both ways, oldest first: those the caller may read.
+    /// A team's referrals both ways, oldest first: those the caller may read,
+    /// of a team the caller may list (another county's is refused).
     pub async fn team_referrals(&self, who: &Principal, team_id: &str) -> Result<Vec<Referral>, KernelError> {
-        self.store.team(team_id).await?.ok_or_else(|| not_found("team", team_id))?;
+        self.team_for(who, Action::ListReferrals, team_id).await?;
         let all = self.store.referrals_of_team(team_id).await?;
         Ok(self.readable(who, all))
     }
 
     /// The referrals an institution sent or received, in the order it works
-    /// them: open ones first, the green channel first among those.
+    /// them: open ones first, the green channel first among those; of an
+    /// institution the caller may list (another county's is refused).
     pub async fn institution_referrals(
         &self,
         who: &Principal,
         institution_id: &str,
     ) -> Result<Vec<Referral>, KernelError> {
-        self.store.institution(institution_id).await?.ok_or_else(|| not_found("institution", institution_id))?;
+        self.institution_for(who, Action::ListReferrals, institution_id).await?;
         let all = self.store.referrals_of_institution(institution_id).await?;
         let mut readable = self.readable(who, all);
         referrals::triage(&mut readable);
@@ -178,13 +209,9 @@ impl Kernel {
         capacity: Capacity,
     ) -> Result<Vec<Capacity>, KernelError> {
         let hospital = self.hospital_for(who, Action::SetReferralCapacity, institution_id).await?;
-        let team = self.store.team(&capacity.team_id).await?.ok_or_else(|| not_found("team", &capacity.team_id))?;
-        if team.county_code != hospital.county_code {
-            return Err(KernelError::Invalid(format!(
-                "team `{}` is in county {}, not in the hospital's county {}",
-                team.id, team.county_code, hospital.county_code
-            )));
-        }
+        // A team of another county is answered as a missing one: its county is not the caller's business.
+        let team = self.store.team(&capacity.team_id).await?.filter(|t| t.county_code == hospital.county_code);
+        team.ok_or_else(|| not_found("team", &capacity.team_id))?;
         self.store.set_referral_capacity(&hospital.id, &capacity).await?;
         Ok(self.store.referral_capacity(&hospital.id).await?)
     }
@@ -196,12 +223,7 @@ impl Kernel {
     }
 
     async fn hospital_for(&self, who: &Principal, action: Action, id: &str) -> Result<Institution, KernelError> {
-        let institution = self.store.institution(id).await?.ok_or_else(|| not_found("institution", id))?;
-        self.authz.decide(
-            who,
-            action,
-            &Resource::Institution { id: &institution.id, county: &institution.county_code },
-        )?;
+        let institution = self.institution_for(who, action, id).await?;
         referrals::county_hospital(id, Some(&institution), &institution.county_code)?;
         Ok(institution)
     }
@@ -210,8 +232,10 @@ impl Kernel {
     /// contract ends on the day, and a tuberculosis patient's move is
     /// reported upward in the same transaction.
     pub async fn move_out(&self, who: &Principal, resident_id: &str, m: MoveOut) -> Result<MovedOut, KernelError> {
-        let resident = self.store.resident(resident_id).await?.ok_or_else(|| not_found("resident", resident_id))?;
+        // Read first, so that whether another county's resident is signed stays its own business.
+        let resident = self.resident_for(who, Action::ReadResident, resident_id).await?;
         let contract = self.active_contract_of(&resident.id).await?;
+        let contract = contract.ok_or_else(|| ReferralError::NotSigned(resident.id.clone()))?;
         self.authz.decide(who, Action::RecordMoveOut, &contract_resource(&contract))?;
         let today = self.clock.today();
         fulfilment::check_move_out(&m, &contract, today)?;
@@ -240,13 +264,9 @@ impl Kernel {
     }
 
     /// The resident's active contract of the current period.
-    async fn active_contract_of(&self, resident_id: &str) -> Result<Contract, KernelError> {
+    async fn active_contract_of(&self, resident_id: &str) -> Result<Option<Contract>, KernelError> {
         let period = Period::containing(self.clock.today());
-        self.store
-            .contracts_of_resident(resident_id)
-            .await?
-            .into_iter()
-            .find(|c| c.status == ContractStatus::Active && c.period == period)
-            .ok_or_else(|| ReferralError::NotSigned(resident_id.to_owned()).into())
+        let contracts = self.store.contracts_of_resident(resident_id).await?;
+        Ok(contracts.into_iter().find(|c| c.status == ContractStatus::Active && c.period == period))
     }
 }

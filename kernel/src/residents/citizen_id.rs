@@ -35,7 +35,18 @@ pub enum CitizenIdError {
     BirthDate,
     #[error("the check character of the citizen ID is wrong: the number was mistyped")]
     CheckDigit,
+    #[error("the birth date in the citizen ID is after today ({today}): the number was mistyped")]
+    BornInFuture { today: Date },
+    #[error("the birth date in the citizen ID is before {EARLIEST_BIRTH}: the number was mistyped")]
+    BornTooEarly,
 }
+
+/// No one alive was born earlier. The oldest verified person ever lived 122
+/// years, and the registry serves the living: 1900-01-01 already admits a
+/// 126-year-old in 2026, so a date before it is a typo (`18…` for `19…`),
+/// not a resident. A fixed day rather than "today minus N years" keeps the
+/// rule the same on replays and in tests.
+pub const EARLIEST_BIRTH: Date = time::macros::date!(1900 - 01 - 01);
 
 impl CitizenId {
     /// Validates `text` (a lower-case `x` is accepted and stored upper-case).
@@ -67,6 +78,21 @@ impl CitizenId {
         let body: Vec<char> = digits.chars().collect();
         let check = check_character(&body).ok_or(CitizenIdError::NotDigits)?;
         Self::parse(&format!("{digits}{check}"))
+    }
+
+    /// Refuses a birth date after `today` or before [`EARLIEST_BIRTH`]:
+    /// such a number parses (the date exists) but names no one who can be
+    /// registered. `today` is the caller's (the kernel's clock), so this
+    /// stays pure.
+    pub fn check_born_by(&self, today: Date) -> Result<(), CitizenIdError> {
+        let born = self.birth_date().ok_or(CitizenIdError::BirthDate)?;
+        if born > today {
+            return Err(CitizenIdError::BornInFuture { today });
+        }
+        if born < EARLIEST_BIRTH {
+            return Err(CitizenIdError::BornTooEarly);
+        }
+        Ok(())
     }
 
     /// The GB/T 2260 code of the place where the number was issued.
@@ -165,6 +191,23 @@ mod tests {
         let id = CitizenId::from_first_17("32032219560101001").unwrap();
         assert_eq!(id.sex(), Sex::Male);
         assert_eq!(CitizenId::parse(id.expose()).unwrap(), id);
+    }
+
+    #[test]
+    fn a_birth_date_after_today_or_before_1900_is_refused() {
+        let today = date!(2026 - 03 - 01);
+        // Check characters computed by hand (weights 7 9 10 5 8 4 2 1 6 3 7 9 10 5 8 4 2, sum mod 11).
+        let future = CitizenId::parse("320322209901011230").unwrap();
+        assert_eq!(future.check_born_by(today), Err(CitizenIdError::BornInFuture { today }));
+        let tomorrow = CitizenId::from_first_17("32032220260302001").unwrap();
+        assert_eq!(tomorrow.check_born_by(today), Err(CitizenIdError::BornInFuture { today }));
+        let born_today = CitizenId::from_first_17("32032220260301001").unwrap();
+        assert_eq!(born_today.check_born_by(today), Ok(()));
+        let too_early = CitizenId::from_first_17("32032218991231001").unwrap();
+        assert_eq!(too_early.check_born_by(today), Err(CitizenIdError::BornTooEarly));
+        let earliest = CitizenId::from_first_17("32032219000101001").unwrap();
+        assert_eq!(earliest.check_born_by(today), Ok(()));
+        assert!(CitizenIdError::BornInFuture { today }.to_string().contains("2026-03-01"));
     }
 
     #[test]

@@ -10,9 +10,11 @@
 
 use serde::Serialize;
 use thiserror::Error;
+use time::Date;
 use utoipa::ToSchema;
 
 use super::{CitizenId, Tag};
+use crate::text::{UnstorableText, storable};
 
 /// A checked row of the list.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,9 +86,31 @@ impl Columns {
         })
     }
 
-    /// Checks one row; `field(i)` is the row's i-th field.
-    pub fn row<'a>(&self, line: u64, field: impl Fn(usize) -> Option<&'a str>) -> Result<PovertyRow, RowRejection> {
+    /// Where each stored column is, in the order of [`HEADERS`].
+    fn stored(&self) -> [Option<usize>; 6] {
+        [
+            Some(self.household_no),
+            Some(self.name),
+            Some(self.citizen_id),
+            Some(self.status),
+            Some(self.address),
+            self.phone,
+        ]
+    }
+
+    /// Checks one row as of `today`; `field(i)` is the row's i-th field.
+    pub fn row<'a>(
+        &self,
+        line: u64,
+        today: Date,
+        field: impl Fn(usize) -> Option<&'a str>,
+    ) -> Result<PovertyRow, RowRejection> {
         let reject = |reason: String| RowRejection { line, reason };
+        for (index, (column, _)) in self.stored().into_iter().zip(HEADERS) {
+            if index.and_then(&field).is_some_and(|text| !storable(text)) {
+                return Err(reject(UnstorableText::at(format!("the `{column}` field")).to_string()));
+            }
+        }
         let get = |index: usize| field(index).map(str::trim).unwrap_or("");
         let household_no = get(self.household_no);
         if household_no.is_empty() {
@@ -97,6 +121,7 @@ impl Columns {
             return Err(reject("the name is empty".into()));
         }
         let citizen_id = CitizenId::parse(get(self.citizen_id)).map_err(|e| reject(e.to_string()))?;
+        citizen_id.check_born_by(today).map_err(|e| reject(e.to_string()))?;
         let status_text = get(self.status);
         let status = poverty_status(status_text).ok_or_else(|| {
             reject(format!(
@@ -140,7 +165,7 @@ mod tests {
 
     fn row(columns: &Columns, text: &str) -> Result<PovertyRow, RowRejection> {
         let fields: Vec<&str> = text.split(',').collect();
-        columns.row(7, |i| fields.get(i).copied())
+        columns.row(7, time::macros::date!(2026 - 03 - 01), |i| fields.get(i).copied())
     }
 
     fn valid_id() -> String {
@@ -178,6 +203,9 @@ mod tests {
             ("H,张三,12345,registered_poor,x".to_owned(), "18 characters"),
             (format!("H,张三,{mistyped},registered_poor,x"), "check character"),
             (format!("H,张三,{},diabetes,x", valid_id()), "not a poverty status"),
+            (format!("H,张\0三,{},registered_poor,x", valid_id()), "`name` field contains a NUL"),
+            (format!("H,张三,{},registered_poor,x\0", valid_id()), "`address` field contains a NUL"),
+            ("H,张三,320322209901011230,registered_poor,x".to_owned(), "after today (2026-03-01)"),
         ];
         for (text, expected) in cases {
             let rejection = row(&c, &text).unwrap_err();

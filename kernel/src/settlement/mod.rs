@@ -16,6 +16,7 @@ use crate::claims::StoredClaim;
 use crate::contracts::Period;
 use crate::fulfilment::{self, ServiceRecord};
 use crate::plugins::{Fen, ItemDelivery, PackageSignings, Settlement, SettlementKind, TeamActivity};
+use crate::text::spreadsheet_cell;
 
 /// A team's period as its settlement sees it. Contracts of any status
 /// count: a terminated contract was signed and owed until it ended.
@@ -143,7 +144,7 @@ enum Cell {
 /// spreadsheet programs read the Chinese headers).
 pub fn csv(report: &SettlementReport) -> String {
     let quote = |s: &str| {
-        if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+        if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
     };
     let (header, rows) = rows(report);
     let mut out = String::from("\u{feff}");
@@ -153,7 +154,7 @@ pub fn csv(report: &SettlementReport) -> String {
         let cells: Vec<String> = row
             .iter()
             .map(|c| match c {
-                Cell::Text(s) => quote(s),
+                Cell::Text(s) => quote(&spreadsheet_cell(s)),
                 Cell::Number(n) => n.to_string(),
             })
             .collect();
@@ -176,7 +177,7 @@ pub fn xlsx(report: &SettlementReport) -> Result<Vec<u8>, rust_xlsxwriter::XlsxE
     for (row, cells) in (1u32..).zip(&rows) {
         for (col, cell) in (0u16..).zip(cells) {
             match cell {
-                Cell::Text(s) => sheet.write_string(row, col, s)?,
+                Cell::Text(s) => sheet.write_string(row, col, spreadsheet_cell(s))?,
                 // Fen are whole numbers far below 2^53: exact as a spreadsheet number.
                 Cell::Number(n) => sheet.write_number(row, col, *n as f64)?,
             };

@@ -134,3 +134,31 @@ fn the_xlsx_opens_as_a_spreadsheet_with_the_same_table() {
     assert_eq!(sheet.get_value((3, 0)), Some(&Data::String("合计 total".into())));
     assert_eq!(sheet.get_value((3, 10)), Some(&Data::Float(235_501.0)));
 }
+
+#[test]
+fn a_name_that_starts_like_a_formula_is_inert_in_both_files_and_debits_stay_numbers() {
+    let mut report = report();
+    let link = "=HYPERLINK(\"http://x.example\",\"点击\")";
+    report.teams[0].team_name = link.into();
+    report.teams[1].team_id = "@t2".into();
+    report.teams[1].settlement.lines[0].amount = -100;
+    report.teams[1].settlement.total = -100;
+    report.total = 235_400;
+
+    let csv = csv(&report);
+    let lines: Vec<&str> = csv.split("\r\n").collect();
+    assert_eq!(
+        lines[1],
+        "t1,\"'=HYPERLINK(\"\"http://x.example\"\",\"\"点击\"\")\",120,50,90,180000,55500,0,0,0,235500"
+    );
+    assert!(lines[2].starts_with("'@t2,"), "{}", lines[2]);
+    assert!(lines[2].ends_with(",-100,-100"), "a debit is a number, not text: {}", lines[2]);
+
+    let mut workbook: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(xlsx(&report).unwrap())).unwrap();
+    let sheet = workbook.worksheet_range("320322 2025").unwrap();
+    assert_eq!(sheet.get_value((1, 1)), Some(&Data::String(format!("'{link}"))));
+    assert_eq!(sheet.get_value((2, 0)), Some(&Data::String("'@t2".into())));
+    assert_eq!(sheet.get_value((2, 10)), Some(&Data::Float(-100.0)));
+    let formulas = workbook.worksheet_formula("320322 2025").unwrap();
+    assert!(formulas.used_cells().all(|(_, _, f)| f.is_empty()), "no cell is a formula");
+}

@@ -6,12 +6,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use sqlx::{AnyConnection, Row};
+use sqlx::AnyConnection;
 use time::Date;
 
 use super::events::{self, NewEvent};
+use super::residents::{Holder, holder};
 use super::{Store, StoreError, backend_of, bulk_sql, date_text, placeholders, rows_per_statement, text};
-use crate::residents::poverty_list::{PovertyRow, RowRejection};
+use crate::residents::poverty_list::PovertyRow;
 
 /// The source recorded with imported tags.
 pub const SOURCE: &str = "poverty-list";
@@ -24,14 +25,9 @@ pub struct ImportedChunk {
     pub tags_added: u64,
     /// Rows whose resident, household and status were all in place already.
     pub unchanged: u64,
-    pub rejected: Vec<RowRejection>,
-}
-
-/// A resident already registered under a row's citizen ID.
-struct Known {
-    id: String,
-    county_code: String,
-    household_id: Option<String>,
+    /// Rows (by line) whose citizen ID another county holds, and who holds it:
+    /// the kernel decides what the importer may hear of them.
+    pub elsewhere: Vec<(u64, Holder)>,
 }
 
 impl Store {
@@ -52,10 +48,7 @@ impl Store {
             let mut accepted = Vec::with_capacity(part.len());
             for row in part {
                 match known.get(row.citizen_id.expose()) {
-                    Some(k) if k.county_code != county => outcome.rejected.push(RowRejection {
-                        line: row.line,
-                        reason: format!("the resident is registered in county {}", k.county_code),
-                    }),
+                    Some(k) if k.county_code != county => outcome.elsewhere.push((row.line, k.clone())),
                     k => accepted.push((row, k)),
                 }
             }
@@ -136,7 +129,7 @@ impl Store {
     }
 }
 
-async fn known_residents(conn: &mut AnyConnection, rows: &[PovertyRow]) -> Result<HashMap<String, Known>, StoreError> {
+async fn known_residents(conn: &mut AnyConnection, rows: &[PovertyRow]) -> Result<HashMap<String, Holder>, StoreError> {
     if rows.is_empty() {
         return Ok(HashMap::new());
     }
@@ -150,12 +143,7 @@ async fn known_residents(conn: &mut AnyConnection, rows: &[PovertyRow]) -> Resul
     }
     let mut known = HashMap::new();
     for r in query.fetch_all(&mut *conn).await? {
-        let k = Known {
-            id: text(&r, "id")?,
-            county_code: text(&r, "county_code")?,
-            household_id: r.try_get("household_id")?,
-        };
-        known.insert(text(&r, "citizen_id")?, k);
+        known.insert(text(&r, "citizen_id")?, holder(&r)?);
     }
     Ok(known)
 }
@@ -222,7 +210,7 @@ async fn existing_households(
 /// The (resident, tag) pairs among known residents that are recorded already.
 async fn tags_present(
     conn: &mut AnyConnection,
-    accepted: &[(&PovertyRow, Option<&Known>)],
+    accepted: &[(&PovertyRow, Option<&Holder>)],
 ) -> Result<HashSet<(String, &'static str)>, StoreError> {
     let ids: Vec<&str> = accepted.iter().filter_map(|(_, k)| k.map(|k| k.id.as_str())).collect();
     let mut present = HashSet::new();

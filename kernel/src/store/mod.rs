@@ -36,7 +36,7 @@ pub use plugins::{StoredActivation, StoredLimits, StoredVersion};
 pub use policies::{NewPolicyVersion, PolicyVersion};
 pub use referrals::ReferralWriteError;
 pub use renewal::{RenewalRun, RenewalWriteError};
-pub use residents::InsertResidentError;
+pub use residents::{Holder, InsertResidentError};
 
 use std::path::Path;
 

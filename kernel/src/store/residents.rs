@@ -12,15 +12,25 @@ use super::{
     rows_per_statement, text,
 };
 use crate::contracts::Period;
-use crate::residents::{Household, RecordedTags, Resident, Tag, TagRecord, UnsignedReason};
+use crate::residents::{CitizenId, Household, RecordedTags, Resident, Tag, TagRecord, UnsignedReason};
 
 /// Registering a resident failed.
 #[derive(Debug, thiserror::Error)]
 pub enum InsertResidentError {
+    /// The citizen ID is registered already, to `Holder`.
     #[error("a resident with this citizen ID is already registered")]
-    DuplicateCitizenId,
+    DuplicateCitizenId(Holder),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// The resident registered under a citizen ID someone tried again: what the
+/// kernel needs to decide who may hear of them, and nothing personal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holder {
+    pub id: String,
+    pub county_code: String,
+    pub household_id: Option<String>,
 }
 
 const COLUMNS: &str = "id, county_code, name, citizen_id, household_id, phone";
@@ -42,7 +52,15 @@ impl Store {
         .await;
         match inserted {
             Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => return Err(InsertResidentError::DuplicateCitizenId),
+            Err(e) if is_unique_violation(&e) => {
+                // PostgreSQL refuses anything more in the failed transaction.
+                drop(tx);
+                return Err(match self.holder(&r.citizen_id).await? {
+                    Some(holder) => InsertResidentError::DuplicateCitizenId(holder),
+                    // Deleted in between: the race is the database's to referee again.
+                    None => StoreError::from(e).into(),
+                });
+            }
             Err(e) => return Err(StoreError::from(e).into()),
         }
         insert_tags(&mut tx, &r.id, &r.recorded_tags).await?;
@@ -55,6 +73,15 @@ impl Store {
         events::append(&mut tx, &format!("resident:{}", r.id), "resident.registered", &payload, actor, None).await?;
         tx.commit().await.map_err(StoreError::from)?;
         Ok(())
+    }
+
+    /// Who holds `citizen_id`, if anyone.
+    async fn holder(&self, citizen_id: &CitizenId) -> Result<Option<Holder>, StoreError> {
+        let row = sqlx::query("SELECT id, county_code, household_id FROM residents WHERE citizen_id = $1")
+            .bind(citizen_id.expose())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| holder(&r)).transpose()
     }
 
     pub async fn resident(&self, id: &str) -> Result<Option<Resident>, StoreError> {
@@ -360,4 +387,8 @@ fn resident(r: &AnyRow) -> Result<Resident, StoreError> {
     resident.household_id = r.try_get("household_id")?;
     resident.phone = r.try_get("phone")?;
     Ok(resident)
+}
+
+pub(super) fn holder(r: &AnyRow) -> Result<Holder, StoreError> {
+    Ok(Holder { id: text(r, "id")?, county_code: text(r, "county_code")?, household_id: r.try_get("household_id")? })
 }
