@@ -43,6 +43,7 @@ async fn record_satisfaction(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AssessmentQuery {
     /// A county's code; or give `township` or `team`.
     county: Option<String>,
@@ -101,6 +102,7 @@ async fn settle(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ExportQuery {
     /// `json` (default), `csv` or `xlsx`.
     format: Option<String>,

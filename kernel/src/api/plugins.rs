@@ -77,7 +77,7 @@ struct Versions {
     activations: Vec<StoredActivation>,
 }
 
-#[utoipa::path(get, path = "/v1/counties/{code}/plugins", tag = "plugins",
+#[utoipa::path(get, path = "/v1/counties/{code}/plugins", tag = "plugins", operation_id = "list_plugins",
     params(("code" = String, Path, description = "GB/T 2260 division code")),
     responses((status = 200, body = Versions), (status = 403, body = Problem)))]
 async fn list(
@@ -134,7 +134,7 @@ struct RollBackBody {
 }
 
 /// Undo the county's latest activation in force; the one before applies again.
-#[utoipa::path(post, path = "/v1/counties/{code}/plugins/rollback", tag = "plugins",
+#[utoipa::path(post, path = "/v1/counties/{code}/plugins/rollback", tag = "plugins", operation_id = "roll_back_plugin",
     params(("code" = String, Path)),
     request_body = RollBackBody,
     responses((status = 200, description = "The activation undone", body = StoredActivation),

@@ -39,7 +39,12 @@ pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
 #[utoipa::path(post, path = "/v1/referrals", tag = "referrals",
     request_body = NewReferral,
     responses(
-        (status = 201, body = Referral),
+        (status = 201, body = Referral,
+            links(
+                ("read" = (operation_id = "referral", parameters(("id" = "$response.body#/id")))),
+                ("answer" = (operation_id = "answer", parameters(("id" = "$response.body#/id")))),
+                ("follow_up" = (operation_id = "follow_up", parameters(("id" = "$response.body#/id")))),
+            )),
         (status = 403, body = Problem),
         (status = 404, body = Problem),
         (status = 409, description = "The team's reserved appointments or beds of that day are taken", body = Problem),

@@ -113,6 +113,7 @@ fn mask_phone(phone: &str) -> String {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Page {
     /// Continue after this resident id (from the previous page).
     after: Option<String>,
@@ -161,7 +162,15 @@ struct NewResidentBody {
     params(("code" = String, Path, description = "GB/T 2260 division code")),
     request_body = NewResidentBody,
     responses(
-        (status = 201, body = ResidentView),
+        (status = 201, body = ResidentView,
+            links(
+                ("read" = (operation_id = "get_resident", parameters(("id" = "$response.body#/id")))),
+                ("contracts" = (operation_id = "resident_contracts", parameters(("id" = "$response.body#/id")))),
+                ("history" = (operation_id = "resident_history", parameters(("id" = "$response.body#/id")))),
+                ("claims" = (operation_id = "resident_claims", parameters(("id" = "$response.body#/id")))),
+                ("unsigned_reason" = (operation_id = "record_unsigned_reason", parameters(("id" = "$response.body#/id")))),
+                ("move_out" = (operation_id = "move_out", parameters(("id" = "$response.body#/id")))),
+            )),
         (status = 403, body = Problem),
         (status = 409, description = "The citizen ID is already registered", body = Problem),
         (status = 422, description = "Invalid citizen ID, name or tags", body = Problem),
@@ -203,6 +212,7 @@ async fn get_resident(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct UnsignedQuery {
     /// The service period (year); the current one by default.
     period: Option<i32>,
@@ -258,6 +268,7 @@ async fn record_unsigned_reason(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ImportQuery {
     /// The date the list states the poverty statuses as of (ISO 8601); today by default.
     #[serde(default, with = "crate::iso_date::option")]
