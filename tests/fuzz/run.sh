@@ -31,6 +31,11 @@ ROLES=(
 # the schema cannot state (422: a citizen ID's check digit, a package not
 # for this resident).
 CHECKS=(--checks all --exclude-checks positive_data_acceptance)
+# Not fuzzed: the limits a regional admin sets for a county's plugin. The
+# fuzzer's (a megabyte of memory, a millisecond) make every later call of
+# that plugin a correct 502, hiding the 5xx this run looks for;
+# tests/plugins.rs tests them.
+EXCLUDED=(--exclude-operation-id set_limits)
 
 unset QIANYUE_DATABASE_URL QIANYUE_TOKEN_SECRET
 WORK=$(mktemp -d)
@@ -72,26 +77,15 @@ for database in $DATABASES; do
   for role in "${ROLES[@]}"; do
     # shellcheck disable=SC2086 # one role line is several arguments
     token=$("$BIN" token issue --data-dir "$data" $role)
-    counts="$data/counts-$(echo "$role" | cut -d' ' -f2).json"
+    events="$data/events-$(echo "$role" | cut -d' ' -f2).ndjson"
     echo "== $database: $role"
-    QIANYUE_FUZZ_COUNTS="$counts" st --config-file tests/fuzz/schemathesis.toml run "$base/openapi.json" \
-      --header "Authorization: Bearer $token" "${CHECKS[@]}" \
+    st --config-file tests/fuzz/schemathesis.toml run "$base/openapi.json" \
+      --header "Authorization: Bearer $token" "${CHECKS[@]}" "${EXCLUDED[@]}" \
       --phases examples,coverage,fuzzing,stateful --max-time "$SECONDS_PER_ROLE" --max-examples 50 \
-      --workers 2 --request-timeout 10 --no-color --output-truncate true ${QIANYUE_FUZZ_ARGS:-} || failed=1
+      --report ndjson --report-ndjson-path "$events" --request-timeout 10 --no-color ${QIANYUE_FUZZ_ARGS:-} \
+      --workers 1 || failed=1 # more workers race in hypothesis' source parsing (a SystemError in ast)
   done
-  totals=$(python3 - "$data" <<'EOF'
-import glob, json, sys
-total = {"requests": 0, "writes_2xx": 0, "server_errors": 0, "mismatches": 0}
-reached = set()
-for path in glob.glob(f"{sys.argv[1]}/counts-*.json"):
-    counts = json.load(open(path))
-    reached.update(counts.pop("writes_reached"))
-    for key in total:
-        total[key] += counts[key]
-print(f"requests {total['requests']}, 2xx writes {total['writes_2xx']} ({len(reached)} operations),"
-      f" 5xx {total['server_errors']}, mismatches {total['mismatches']}")
-EOF
-)
+  totals=$(python3 tests/fuzz/counts.py "$data"/events-*.ndjson)
   summary+=("$database: $totals in $(($(date +%s) - started)) s")
   cleanup
 done

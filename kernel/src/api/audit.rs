@@ -25,7 +25,7 @@ pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
 /// changed it, who was refused, and the policies that decided.
 #[utoipa::path(get, path = "/v1/audit/residents/{id}", tag = "audit", operation_id = "audit_of_resident",
     params(("id" = String, Path, description = "The resident's kernel id")),
-    responses((status = 200, body = Vec<AuditRecord>), (status = 403, body = Problem)))]
+    responses((status = 200, body = Vec<AuditRecord>), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn of_resident(
     State(k): State<Arc<Kernel>>,
     Caller(who): Caller,

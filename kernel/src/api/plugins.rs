@@ -152,7 +152,8 @@ async fn roll_back(
 /// the inputs it stored: the answer must be identical.
 #[utoipa::path(post, path = "/v1/contracts/{id}/reproduce", tag = "plugins",
     params(("id" = String, Path, description = "Contract id")),
-    responses((status = 200, body = Reproduction), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = Reproduction), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 502, description = "The plugin version failed", body = Problem)))]
 async fn reproduce(
     State(k): State<Arc<Kernel>>,
     Caller(who): Caller,
@@ -178,7 +179,7 @@ async fn get_limits(
     params(("code" = String, Path)),
     request_body = StoredLimits,
     responses((status = 200, body = StoredLimits), (status = 403, body = Problem),
-        (status = 422, description = "Zero, or more memory than the host's ceiling", body = Problem)))]
+        (status = 422, description = "Zero, over 9223372036854775807, or more memory than the host's ceiling", body = Problem)))]
 async fn set_limits(
     State(k): State<Arc<Kernel>>,
     Caller(who): Caller,

@@ -170,7 +170,8 @@ async fn set_capacity(
 /// What a county hospital reserves for each team each day.
 #[utoipa::path(get, path = "/v1/institutions/{id}/referral-capacity", tag = "referrals",
     params(("id" = String, Path, description = "A county hospital's id")),
-    responses((status = 200, body = Vec<Capacity>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = Vec<Capacity>), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, description = "Not a county hospital", body = Problem)))]
 async fn capacity(
     State(k): State<Arc<Kernel>>,
     Caller(who): Caller,

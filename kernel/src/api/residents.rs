@@ -172,6 +172,7 @@ struct NewResidentBody {
                 ("move_out" = (operation_id = "move_out", parameters(("id" = "$response.body#/id")))),
             )),
         (status = 403, body = Problem),
+        (status = 404, description = "No such household", body = Problem),
         (status = 409, description = "The citizen ID is already registered", body = Problem),
         (status = 422, description = "Invalid citizen ID, name or tags", body = Problem),
     ))]
@@ -286,6 +287,7 @@ struct ImportQuery {
     responses(
         (status = 200, description = "What the import did, with every rejected row", body = ImportReport),
         (status = 403, body = Problem),
+        (status = 404, description = "No such county", body = Problem),
         (status = 413, description = "Over 256 MiB: use `qianyue import residents`", body = Problem),
         (status = 422, description = "The header lacks a column", body = Problem),
     ))]
