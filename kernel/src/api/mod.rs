@@ -100,23 +100,16 @@ impl ProblemResponses {
 impl Modify for ProblemResponses {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let problem = || Content::new(Some(Ref::from_schema_name("Problem")));
-        for item in openapi.paths.paths.values_mut() {
-            let operations =
-                [(&mut item.get, false), (&mut item.put, false), (&mut item.post, true), (&mut item.delete, false)];
-            for (operation, is_post) in operations {
-                let Some(operation) = operation else { continue };
-                for (status, description) in Self::generic(operation, is_post) {
-                    operation.responses.responses.entry(status.to_owned()).or_insert_with(|| {
-                        RefOr::T(
-                            ResponseBuilder::new().description(description).content(PROBLEM_JSON, problem()).build(),
-                        )
-                    });
-                }
-                for (status, response) in operation.responses.responses.iter_mut() {
-                    if let (RefOr::T(response), false) = (response, status.starts_with('2')) {
-                        if let Some(content) = response.content.shift_remove("application/json") {
-                            response.content.insert(PROBLEM_JSON.to_owned(), content);
-                        }
+        for (operation, is_post) in operations(openapi) {
+            for (status, description) in Self::generic(operation, is_post) {
+                operation.responses.responses.entry(status.to_owned()).or_insert_with(|| {
+                    RefOr::T(ResponseBuilder::new().description(description).content(PROBLEM_JSON, problem()).build())
+                });
+            }
+            for (status, response) in operation.responses.responses.iter_mut() {
+                if let (RefOr::T(response), false) = (response, status.starts_with('2')) {
+                    if let Some(content) = response.content.shift_remove("application/json") {
+                        response.content.insert(PROBLEM_JSON.to_owned(), content);
                     }
                 }
             }
@@ -131,9 +124,7 @@ struct LinkNames;
 
 impl Modify for LinkNames {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let items = openapi.paths.paths.values_mut();
-        let operations = items.flat_map(|i| [&mut i.get, &mut i.put, &mut i.post, &mut i.delete].into_iter().flatten());
-        for operation in operations {
+        for (operation, _) in operations(openapi) {
             for response in operation.responses.responses.values_mut() {
                 let RefOr::T(response) = response else { continue };
                 for link in response.links.values_mut() {
@@ -147,6 +138,15 @@ impl Modify for LinkNames {
             }
         }
     }
+}
+
+/// Every operation of the document, with whether it is a POST.
+fn operations(openapi: &mut utoipa::openapi::OpenApi) -> impl Iterator<Item = (&mut Operation, bool)> {
+    openapi.paths.paths.values_mut().flat_map(|item| {
+        [(&mut item.get, false), (&mut item.put, false), (&mut item.post, true), (&mut item.delete, false)]
+            .into_iter()
+            .filter_map(|(operation, is_post)| operation.as_mut().map(|operation| (operation, is_post)))
+    })
 }
 
 /// The whole API, with `/openapi.json` describing it.
@@ -170,7 +170,6 @@ pub fn router(kernel: Arc<Kernel>) -> axum::Router {
     let openapi = Arc::new(openapi);
     router
         .route("/openapi.json", axum::routing::get(move || async move { Json(openapi.as_ref().clone()) }))
-        .fallback(|| async { ApiError::new(StatusCode::NOT_FOUND, "not-found", "no such endpoint; see /openapi.json") })
         .layer(axum::middleware::from_fn_with_state(kernel.clone(), idempotency::layer))
         .layer(TraceLayer::new_for_http())
         .layer(axum::middleware::from_fn(error::every_error_a_problem))
