@@ -14,7 +14,8 @@ use tower::ServiceExt;
 async fn send(app: &axum::Router, request: Request<Body>) -> (StatusCode, Option<String>, String, Value) {
     let response = app.clone().oneshot(request).await.unwrap();
     let header = |name: &str| response.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
-    let (status, allow, content_type) = (response.status(), header("allow"), header("content-type").unwrap_or_default());
+    let (status, allow, content_type) =
+        (response.status(), header("allow"), header("content-type").unwrap_or_default());
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     (status, allow, content_type, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
 }
@@ -30,7 +31,11 @@ async fn every_error_the_router_answers_is_a_problem_document() {
 
     let cases = [
         (Request::delete("/v1/contracts/x").body(Body::empty()).unwrap(), 405, "/problems/method-not-allowed"),
-        (Request::builder().method("TRACE").uri("/healthz").body(Body::empty()).unwrap(), 405, "/problems/method-not-allowed"),
+        (
+            Request::builder().method("TRACE").uri("/healthz").body(Body::empty()).unwrap(),
+            405,
+            "/problems/method-not-allowed",
+        ),
         (Request::get("/v1/nowhere").body(Body::empty()).unwrap(), 404, "/problems/not-found"),
         (Request::get("/v1/counties").body(Body::empty()).unwrap(), 401, "/problems/unauthenticated"),
         (
@@ -65,7 +70,11 @@ async fn every_error_the_router_answers_is_a_problem_document() {
         let (answered, _, content_type, problem) = send(&app, request).await;
         assert_eq!(answered.as_u16(), status, "{what}: {problem}");
         assert_eq!(content_type, "application/problem+json", "{what}");
-        assert_eq!((problem["type"].as_str(), problem["status"].as_u64()), (Some(kind), Some(u64::from(status))), "{what}");
+        assert_eq!(
+            (problem["type"].as_str(), problem["status"].as_u64()),
+            (Some(kind), Some(u64::from(status))),
+            "{what}"
+        );
     }
     // A 405 still says which methods the path has.
     let (_, allow, _, _) = send(&app, Request::delete("/v1/contracts/x").body(Body::empty()).unwrap()).await;
@@ -94,7 +103,10 @@ async fn the_document_says_where_parameters_go_and_that_errors_are_problems() {
             // Every name a parameter declares in the path is in the path.
             for parameter in operation["parameters"].as_array().into_iter().flatten() {
                 if parameter["in"] == "path" {
-                    assert!(path.contains(&format!("{{{}}}", parameter["name"].as_str().unwrap())), "{what}: {parameter}");
+                    assert!(
+                        path.contains(&format!("{{{}}}", parameter["name"].as_str().unwrap())),
+                        "{what}: {parameter}"
+                    );
                 }
             }
             let responses = operation["responses"].as_object().unwrap();

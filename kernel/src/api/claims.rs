@@ -31,7 +31,9 @@ pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
         (status = 403, body = Problem),
         (status = 404, body = Problem),
         (status = 422, description = "Not a claim of a signed resident, or refused by the county's rules", body = Problem),
+        (status = 501, description = "The county's plugin has no insurance rules", body = Problem),
         (status = 502, description = "The county's plugin failed", body = Problem),
+        (status = 503, description = "Claims of the resident kept arriving at once; submit again", body = Problem),
     ))]
 async fn submit(
     State(k): State<Arc<Kernel>>,

@@ -55,6 +55,7 @@ struct UploadBody {
     responses(
         (status = 201, description = "Validated and stored (not yet active)", body = UploadReport),
         (status = 403, body = Problem),
+        (status = 404, description = "No such county", body = Problem),
         (status = 422, description = "Not a valid version of this county's plugin; nothing stored", body = Problem),
     ))]
 async fn upload(
@@ -79,7 +80,7 @@ struct Versions {
 
 #[utoipa::path(get, path = "/v1/counties/{code}/plugins", tag = "plugins", operation_id = "list_plugins",
     params(("code" = String, Path, description = "GB/T 2260 division code")),
-    responses((status = 200, body = Versions), (status = 403, body = Problem)))]
+    responses((status = 200, body = Versions), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn list(
     State(k): State<Arc<Kernel>>,
     Caller(who): Caller,
@@ -165,7 +166,7 @@ async fn reproduce(
 /// The fuel, memory and time each call of the county's plugin may use.
 #[utoipa::path(get, path = "/v1/counties/{code}/plugins/limits", tag = "plugins",
     params(("code" = String, Path)),
-    responses((status = 200, body = StoredLimits), (status = 403, body = Problem)))]
+    responses((status = 200, body = StoredLimits), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn get_limits(
     State(k): State<Arc<Kernel>>,
     Caller(who): Caller,
@@ -178,7 +179,7 @@ async fn get_limits(
 #[utoipa::path(put, path = "/v1/counties/{code}/plugins/limits", tag = "plugins",
     params(("code" = String, Path)),
     request_body = StoredLimits,
-    responses((status = 200, body = StoredLimits), (status = 403, body = Problem),
+    responses((status = 200, body = StoredLimits), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 422, description = "Zero, over 9223372036854775807, or more memory than the host's ceiling", body = Problem)))]
 async fn set_limits(
     State(k): State<Arc<Kernel>>,

@@ -123,7 +123,8 @@ struct Page {
 
 #[utoipa::path(get, path = "/v1/counties/{code}/residents", tag = "residents",
     params(("code" = String, Path, description = "GB/T 2260 division code"), Page),
-    responses((status = 200, body = Vec<ResidentView>), (status = 400, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = Vec<ResidentView>), (status = 400, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem)))]
 async fn list_residents(
     State(k): State<Arc<Kernel>>,
     Caller(who): Caller,
@@ -227,7 +228,8 @@ struct UnsignedQuery {
 /// active contract in the period, each with the recorded reason if any.
 #[utoipa::path(get, path = "/v1/counties/{code}/unsigned", tag = "residents",
     params(("code" = String, Path, description = "GB/T 2260 division code"), UnsignedQuery),
-    responses((status = 200, body = UnsignedPage), (status = 400, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = UnsignedPage), (status = 400, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem)))]
 async fn list_unsigned(
     State(k): State<Arc<Kernel>>,
     Caller(who): Caller,
