@@ -107,10 +107,10 @@ impl Modify for ProblemResponses {
                 });
             }
             for (status, response) in operation.responses.responses.iter_mut() {
-                if let (RefOr::T(response), false) = (response, status.starts_with('2')) {
-                    if let Some(content) = response.content.shift_remove("application/json") {
-                        response.content.insert(PROBLEM_JSON.to_owned(), content);
-                    }
+                if let (RefOr::T(response), false) = (response, status.starts_with('2'))
+                    && let Some(content) = response.content.shift_remove("application/json")
+                {
+                    response.content.insert(PROBLEM_JSON.to_owned(), content);
                 }
             }
         }
