@@ -59,7 +59,8 @@ for database in $DATABASES; do
     DATABASE="qianyue_fuzz_$(date +%s)_$$"
     psql -q "$PG_ADMIN" -c "CREATE DATABASE \"$DATABASE\""
     serve+=(--database-url "${PG_ADMIN%/*}/$DATABASE")
-    # NUL bytes in strings are a 500 on PostgreSQL, fixed apart (its text refuses them).
+    # A NUL byte in a string is a 500 on PostgreSQL (its text type refuses
+    # one), fixed on another branch; left out until then.
     # removed once NUL bytes are refused
     generation=(--generation-allow-x00 false)
   fi
@@ -86,7 +87,7 @@ for database in $DATABASES; do
     st --config-file tests/fuzz/schemathesis.toml run "$base/openapi.json" \
       --header "Authorization: Bearer $token" "${CHECKS[@]}" "${EXCLUDED[@]}" "${generation[@]}" \
       --phases examples,coverage,fuzzing,stateful --max-time "$SECONDS_PER_ROLE" --max-examples 50 \
-      --report ndjson --report-ndjson-path "$events" --request-timeout 10 --no-color ${QIANYUE_FUZZ_ARGS:-} \
+      --report ndjson --report-ndjson-path "$events" --request-timeout 10 --no-color \
       --workers 1 || failed=1 # more workers race in hypothesis' source parsing (a SystemError in ast)
   done
   totals=$(python3 tests/fuzz/counts.py "$data"/events-*.ndjson)
