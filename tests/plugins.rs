@@ -338,6 +338,9 @@ async fn a_countys_plugin_limits_apply_to_its_next_call() {
         let too_big = StoredLimits { memory_bytes: 1 << 30, ..defaults.clone() };
         let refused = kernel.set_plugin_limits(&region, "320322", too_big).await.unwrap_err();
         assert!(refused.to_string().contains("over the host's ceiling of 64 MiB"), "{refused}");
+        let unstorable = StoredLimits { fuel: u64::MAX, ..defaults.clone() };
+        let refused = kernel.set_plugin_limits(&region, "320322", unstorable).await.unwrap_err();
+        assert!(refused.to_string().contains("at most 9223372036854775807"), "{refused}");
 
         let starved = StoredLimits { fuel: 1_000, ..defaults.clone() };
         kernel.set_plugin_limits(&region, "320322", starved).await.unwrap();

@@ -77,4 +77,16 @@ pub mod iso_date {
             Ok(Option::<Iso>::deserialize(deserializer)?.map(|Iso(date)| date))
         }
     }
+
+    /// The same for a list of dates (serialization only: no input carries one).
+    pub mod list {
+        use serde::{Serialize, Serializer};
+        use time::Date;
+
+        pub fn serialize<S: Serializer>(dates: &[Date], serializer: S) -> Result<S::Ok, S::Error> {
+            #[derive(Serialize)]
+            struct Iso(#[serde(with = "crate::iso_date")] Date);
+            serializer.collect_seq(dates.iter().map(|date| Iso(*date)))
+        }
+    }
 }

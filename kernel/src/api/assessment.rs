@@ -43,6 +43,7 @@ async fn record_satisfaction(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AssessmentQuery {
     /// A county's code; or give `township` or `team`.
     county: Option<String>,
@@ -88,8 +89,11 @@ async fn assessment(
 #[utoipa::path(post, path = "/v1/counties/{code}/settlements/{period}", tag = "assessment",
     params(("code" = String, Path, description = "County code"), ("period" = i32, Path, description = "Service year")),
     responses((status = 201, body = SettlementReport), (status = 200, body = SettlementReport), (status = 403, body = Problem),
+        (status = 404, description = "No such county, or no plugin loaded for it", body = Problem),
         (status = 409, description = "Stored, and its inputs have changed since", body = Problem),
-        (status = 422, body = Problem)))]
+        (status = 422, body = Problem),
+        (status = 501, description = "The county's plugin has no incentive rules", body = Problem),
+        (status = 502, description = "The county's plugin failed", body = Problem)))]
 async fn settle(
     State(k): State<Arc<Kernel>>,
     Caller(who): Caller,
@@ -101,6 +105,7 @@ async fn settle(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ExportQuery {
     /// `json` (default), `csv` or `xlsx`.
     format: Option<String>,

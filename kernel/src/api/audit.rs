@@ -23,9 +23,9 @@ pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
 
 /// Every decision on a resident's data, oldest first: who read it, who
 /// changed it, who was refused, and the policies that decided.
-#[utoipa::path(get, path = "/v1/audit/residents/{id}", tag = "audit",
+#[utoipa::path(get, path = "/v1/audit/residents/{id}", tag = "audit", operation_id = "audit_of_resident",
     params(("id" = String, Path, description = "The resident's kernel id")),
-    responses((status = 200, body = Vec<AuditRecord>), (status = 403, body = Problem)))]
+    responses((status = 200, body = Vec<AuditRecord>), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn of_resident(
     State(k): State<Arc<Kernel>>,
     Caller(who): Caller,
@@ -35,6 +35,7 @@ async fn of_resident(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Day {
     /// The day (UTC, ISO 8601).
     #[serde(with = "crate::iso_date")]

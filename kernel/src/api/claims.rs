@@ -23,11 +23,17 @@ pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
 #[utoipa::path(post, path = "/v1/claims", tag = "claims",
     request_body = NewClaim,
     responses(
-        (status = 201, description = "Adjudicated and stored", body = StoredClaim),
+        (status = 201, description = "Adjudicated and stored", body = StoredClaim,
+            links(
+                ("resident_claims" = (operation_id = "resident_claims", parameters(("id" = "$response.body#/resident_id")))),
+                ("contract" = (operation_id = "get_contract", parameters(("id" = "$response.body#/contract_id")))),
+            )),
         (status = 403, body = Problem),
         (status = 404, body = Problem),
         (status = 422, description = "Not a claim of a signed resident, or refused by the county's rules", body = Problem),
+        (status = 501, description = "The county's plugin has no insurance rules", body = Problem),
         (status = 502, description = "The county's plugin failed", body = Problem),
+        (status = 503, description = "Claims of the resident kept arriving at once; submit again", body = Problem),
     ))]
 async fn submit(
     State(k): State<Arc<Kernel>>,
@@ -38,7 +44,7 @@ async fn submit(
 }
 
 /// A resident's claims, newest year first.
-#[utoipa::path(get, path = "/v1/residents/{id}/claims", tag = "claims",
+#[utoipa::path(get, path = "/v1/residents/{id}/claims", tag = "claims", operation_id = "resident_claims",
     params(("id" = String, Path, description = "Resident id")),
     responses((status = 200, body = Vec<StoredClaim>), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn of_resident(

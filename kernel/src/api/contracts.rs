@@ -42,7 +42,17 @@ struct SignBody {
 #[utoipa::path(post, path = "/v1/contracts", tag = "contracts",
     request_body = SignBody,
     responses(
-        (status = 201, description = "Signed and priced by the county's plugin", body = Contract),
+        (status = 201, description = "Signed and priced by the county's plugin", body = Contract,
+            links(
+                ("read" = (operation_id = "get_contract", parameters(("id" = "$response.body#/id")))),
+                ("schedule" = (operation_id = "schedule", parameters(("id" = "$response.body#/id")))),
+                ("record_service" = (operation_id = "record_service", parameters(("id" = "$response.body#/id")))),
+                ("satisfaction" = (operation_id = "record_satisfaction", parameters(("id" = "$response.body#/id")))),
+                ("reproduce" = (operation_id = "reproduce", parameters(("id" = "$response.body#/id")))),
+                ("switch_team" = (operation_id = "switch_team", parameters(("id" = "$response.body#/id")))),
+                ("terminate" = (operation_id = "terminate_contract", parameters(("id" = "$response.body#/id")))),
+                ("object_to_renewal" = (operation_id = "object_to_renewal", parameters(("id" = "$response.body#/id")))),
+            )),
         (status = 403, body = Problem),
         (status = 404, body = Problem),
         (status = 409, description = "The resident already has a contract for this period", body = Problem),

@@ -3,8 +3,11 @@
 //! message it can act on; an internal failure is a 500 whose detail stays in
 //! the kernel's log.
 
+use axum::body::to_bytes;
+use axum::extract::Request;
 use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::http::{StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -15,6 +18,9 @@ use crate::plugins::PluginError;
 use crate::referrals::ReferralError;
 use crate::text::UnstorableText;
 use crate::tokens::TokenError;
+
+/// The content type of every error the kernel answers.
+pub const PROBLEM_JSON: &str = "application/problem+json";
 
 /// A problem document.
 #[derive(Debug, Serialize, ToSchema)]
@@ -56,14 +62,52 @@ impl IntoResponse for ApiError {
             detail: self.detail,
         };
         let mut response = (self.status, axum::Json(problem)).into_response();
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
+        response.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static(PROBLEM_JSON));
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
         }
         response
     }
+}
+
+/// The outermost layer: an error that left the router as anything but a
+/// problem document (axum's 405 with an empty body, a rejection of a layer,
+/// a body over the limit) becomes one, with its status and its other
+/// headers (`Allow`) kept.
+pub async fn every_error_a_problem(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_problem =
+        response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes() == PROBLEM_JSON.as_bytes());
+    if !(status.is_client_error() || status.is_server_error()) || is_problem {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // The texts axum and tower-http give are short; a longer one is not worth showing.
+    let text = to_bytes(body, 4096).await.map(|b| String::from_utf8_lossy(&b).trim().to_owned()).unwrap_or_default();
+    let error = match status {
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(
+            status,
+            "method-not-allowed",
+            format!("`{method}` is not allowed on `{path}`; the Allow header lists the methods that are"),
+        ),
+        StatusCode::NOT_FOUND => {
+            ApiError::new(status, "not-found", format!("no such endpoint `{path}`; see /openapi.json"))
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::new(status, "body-too-large", "the request body is too large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::new(status, "unsupported-media-type", text),
+        _ if status.is_server_error() => {
+            tracing::error!(%status, body = %text, "an error without a problem document");
+            ApiError::new(status, "internal", "the kernel failed; the details are in its log")
+        }
+        _ => ApiError::new(status, "bad-request", text),
+    };
+    let (problem, body) = error.into_response().into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.extend(problem.headers);
+    Response::from_parts(parts, body)
 }
 
 impl From<KernelError> for ApiError {

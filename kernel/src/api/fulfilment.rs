@@ -31,7 +31,10 @@ pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
     params(("id" = String, Path, description = "Contract id")),
     request_body = NewServiceRecord,
     responses(
-        (status = 201, description = "Stored, with the referrals its measurements suggest", body = RecordedService),
+        (status = 201, description = "Stored, with the referrals its measurements suggest", body = RecordedService,
+            links(
+                ("schedule" = (operation_id = "schedule", parameters(("id" = "$request.path.id")))),
+            )),
         (status = 403, description = "Only the contract's team records its services", body = Problem),
         (status = 404, body = Problem),
         (status = 409, description = "The record was corrected by someone else first", body = Problem),
@@ -47,6 +50,7 @@ async fn record_service(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct AsOf {
     /// The day to judge by (ISO 8601); today by default.
     #[serde(default, with = "crate::iso_date::option")]
@@ -68,6 +72,7 @@ async fn schedule(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct WorkListQuery {
     /// The day to judge by (ISO 8601); today by default.
     #[serde(default, with = "crate::iso_date::option")]

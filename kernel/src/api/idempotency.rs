@@ -14,7 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-use super::error::ApiError;
+use super::error::{ApiError, PROBLEM_JSON};
 use crate::Kernel;
 use crate::store::Claim;
 
@@ -102,7 +102,7 @@ async fn run(kernel: Arc<Kernel>, request: Request, next: Next) -> Result<Respon
 /// The stored answer, marked as a replay.
 fn replay(status: u16, body: String) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    let content_type = if status.is_success() { "application/json" } else { "application/problem+json" };
+    let content_type = if status.is_success() { "application/json" } else { PROBLEM_JSON };
     let mut response = (status, body).into_response();
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response.headers_mut().insert("idempotent-replay", HeaderValue::from_static("true"));

@@ -59,7 +59,8 @@ struct CatalogueView {
 /// The service packages (服务包) the county's plugin offers.
 #[utoipa::path(get, path = "/v1/counties/{code}/packages", tag = "organisation",
     params(("code" = String, Path, description = "GB/T 2260 division code")),
-    responses((status = 200, body = CatalogueView), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = CatalogueView), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 502, description = "The county's plugin failed", body = Problem)))]
 async fn get_packages(
     State(k): State<Arc<Kernel>>,
     Caller(who): Caller,
@@ -136,7 +137,8 @@ async fn register_member(
 #[utoipa::path(post, path = "/v1/counties/{code}/communities", tag = "organisation",
     params(("code" = String, Path, description = "GB/T 2260 division code")),
     request_body = Community,
-    responses((status = 201, body = Community), (status = 403, body = Problem), (status = 422, body = Problem)))]
+    responses((status = 201, body = Community), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem)))]
 async fn register_community(
     State(k): State<Arc<Kernel>>,
     Caller(who): Caller,

@@ -55,6 +55,7 @@ struct UploadBody {
     responses(
         (status = 201, description = "Validated and stored (not yet active)", body = UploadReport),
         (status = 403, body = Problem),
+        (status = 404, description = "No such county", body = Problem),
         (status = 422, description = "Not a valid version of this county's plugin; nothing stored", body = Problem),
     ))]
 async fn upload(
@@ -77,9 +78,9 @@ struct Versions {
     activations: Vec<StoredActivation>,
 }
 
-#[utoipa::path(get, path = "/v1/counties/{code}/plugins", tag = "plugins",
+#[utoipa::path(get, path = "/v1/counties/{code}/plugins", tag = "plugins", operation_id = "list_plugins",
     params(("code" = String, Path, description = "GB/T 2260 division code")),
-    responses((status = 200, body = Versions), (status = 403, body = Problem)))]
+    responses((status = 200, body = Versions), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn list(
     State(k): State<Arc<Kernel>>,
     Caller(who): Caller,
@@ -134,7 +135,7 @@ struct RollBackBody {
 }
 
 /// Undo the county's latest activation in force; the one before applies again.
-#[utoipa::path(post, path = "/v1/counties/{code}/plugins/rollback", tag = "plugins",
+#[utoipa::path(post, path = "/v1/counties/{code}/plugins/rollback", tag = "plugins", operation_id = "roll_back_plugin",
     params(("code" = String, Path)),
     request_body = RollBackBody,
     responses((status = 200, description = "The activation undone", body = StoredActivation),
@@ -152,7 +153,8 @@ async fn roll_back(
 /// the inputs it stored: the answer must be identical.
 #[utoipa::path(post, path = "/v1/contracts/{id}/reproduce", tag = "plugins",
     params(("id" = String, Path, description = "Contract id")),
-    responses((status = 200, body = Reproduction), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = Reproduction), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 502, description = "The plugin version failed", body = Problem)))]
 async fn reproduce(
     State(k): State<Arc<Kernel>>,
     Caller(who): Caller,
@@ -164,7 +166,7 @@ async fn reproduce(
 /// The fuel, memory and time each call of the county's plugin may use.
 #[utoipa::path(get, path = "/v1/counties/{code}/plugins/limits", tag = "plugins",
     params(("code" = String, Path)),
-    responses((status = 200, body = StoredLimits), (status = 403, body = Problem)))]
+    responses((status = 200, body = StoredLimits), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn get_limits(
     State(k): State<Arc<Kernel>>,
     Caller(who): Caller,
@@ -177,8 +179,8 @@ async fn get_limits(
 #[utoipa::path(put, path = "/v1/counties/{code}/plugins/limits", tag = "plugins",
     params(("code" = String, Path)),
     request_body = StoredLimits,
-    responses((status = 200, body = StoredLimits), (status = 403, body = Problem),
-        (status = 422, description = "Zero, or more memory than the host's ceiling", body = Problem)))]
+    responses((status = 200, body = StoredLimits), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, description = "Zero, over 9223372036854775807, or more memory than the host's ceiling", body = Problem)))]
 async fn set_limits(
     State(k): State<Arc<Kernel>>,
     Caller(who): Caller,

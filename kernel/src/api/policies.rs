@@ -30,7 +30,7 @@ pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
 }
 
 /// Every published policy set, newest first; the first is in force.
-#[utoipa::path(get, path = "/v1/policies", tag = "policies",
+#[utoipa::path(get, path = "/v1/policies", tag = "policies", operation_id = "list_policies",
     responses((status = 200, body = Vec<PolicyVersion>), (status = 403, body = Problem)))]
 async fn list(State(k): State<Arc<Kernel>>, Caller(who): Caller) -> Result<Json<Vec<PolicyVersion>>, ApiError> {
     Ok(Json(k.policy_versions(&who).await?))
@@ -161,7 +161,7 @@ struct RollbackBody {
 }
 
 /// Publish an earlier version's files again, as a new version.
-#[utoipa::path(post, path = "/v1/policies/rollback", tag = "policies",
+#[utoipa::path(post, path = "/v1/policies/rollback", tag = "policies", operation_id = "roll_back_policies",
     request_body = RollbackBody,
     responses((status = 201, body = PolicyVersion), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 422, body = Problem)))]

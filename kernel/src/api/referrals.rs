@@ -39,7 +39,12 @@ pub(super) fn routes() -> OpenApiRouter<Arc<Kernel>> {
 #[utoipa::path(post, path = "/v1/referrals", tag = "referrals",
     request_body = NewReferral,
     responses(
-        (status = 201, body = Referral),
+        (status = 201, body = Referral,
+            links(
+                ("read" = (operation_id = "referral", parameters(("id" = "$response.body#/id")))),
+                ("answer" = (operation_id = "answer", parameters(("id" = "$response.body#/id")))),
+                ("follow_up" = (operation_id = "follow_up", parameters(("id" = "$response.body#/id")))),
+            )),
         (status = 403, body = Problem),
         (status = 404, body = Problem),
         (status = 409, description = "The team's reserved appointments or beds of that day are taken", body = Problem),
@@ -165,7 +170,8 @@ async fn set_capacity(
 /// What a county hospital reserves for each team each day.
 #[utoipa::path(get, path = "/v1/institutions/{id}/referral-capacity", tag = "referrals",
     params(("id" = String, Path, description = "A county hospital's id")),
-    responses((status = 200, body = Vec<Capacity>), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = Vec<Capacity>), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, description = "Not a county hospital", body = Problem)))]
 async fn capacity(
     State(k): State<Arc<Kernel>>,
     Caller(who): Caller,

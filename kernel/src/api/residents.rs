@@ -111,6 +111,7 @@ fn mask_phone(phone: &str) -> String {
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct Page {
     /// Continue after this resident id (from the previous page).
     after: Option<String>,
@@ -121,7 +122,7 @@ struct Page {
 #[utoipa::path(get, path = "/v1/counties/{code}/residents", tag = "residents",
     params(("code" = String, Path, description = "GB/T 2260 division code"), Page),
     responses((status = 200, body = Vec<ResidentView>), (status = 400, body = Problem), (status = 403, body = Problem),
-        (status = 422, description = "A NUL in the path or query", body = Problem)))]
+        (status = 404, body = Problem), (status = 422, description = "A NUL in the path or query", body = Problem)))]
 async fn list_residents(
     State(k): State<Arc<Kernel>>,
     Caller(who): Caller,
@@ -161,8 +162,17 @@ struct NewResidentBody {
     params(("code" = String, Path, description = "GB/T 2260 division code")),
     request_body = NewResidentBody,
     responses(
-        (status = 201, body = ResidentView),
+        (status = 201, body = ResidentView,
+            links(
+                ("read" = (operation_id = "get_resident", parameters(("id" = "$response.body#/id")))),
+                ("contracts" = (operation_id = "resident_contracts", parameters(("id" = "$response.body#/id")))),
+                ("history" = (operation_id = "resident_history", parameters(("id" = "$response.body#/id")))),
+                ("claims" = (operation_id = "resident_claims", parameters(("id" = "$response.body#/id")))),
+                ("unsigned_reason" = (operation_id = "record_unsigned_reason", parameters(("id" = "$response.body#/id")))),
+                ("move_out" = (operation_id = "move_out", parameters(("id" = "$response.body#/id")))),
+            )),
         (status = 403, body = Problem),
+        (status = 404, description = "No such household", body = Problem),
         (status = 409, description = "The citizen ID is already registered, in this county or another", body = Problem),
         (status = 422, description = "Invalid citizen ID (or a birth date after today), name, tags, or text with a NUL", body = Problem),
     ))]
@@ -204,6 +214,7 @@ async fn get_resident(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct UnsignedQuery {
     /// The service period (year); the current one by default.
     period: Option<i32>,
@@ -217,7 +228,8 @@ struct UnsignedQuery {
 /// active contract in the period, each with the recorded reason if any.
 #[utoipa::path(get, path = "/v1/counties/{code}/unsigned", tag = "residents",
     params(("code" = String, Path, description = "GB/T 2260 division code"), UnsignedQuery),
-    responses((status = 200, body = UnsignedPage), (status = 400, body = Problem), (status = 403, body = Problem)))]
+    responses((status = 200, body = UnsignedPage), (status = 400, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem)))]
 async fn list_unsigned(
     State(k): State<Arc<Kernel>>,
     Caller(who): Caller,
@@ -259,6 +271,7 @@ async fn record_unsigned_reason(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ImportQuery {
     /// The date the list states the poverty statuses as of (ISO 8601); today by default.
     #[serde(default, with = "crate::iso_date::option")]
@@ -276,6 +289,7 @@ struct ImportQuery {
     responses(
         (status = 200, description = "What the import did, with every rejected row", body = ImportReport),
         (status = 403, body = Problem),
+        (status = 404, description = "No such county", body = Problem),
         (status = 413, description = "Over 256 MiB: use `qianyue import residents`", body = Problem),
         (status = 422, description = "The header lacks a column", body = Problem),
     ))]

@@ -215,7 +215,8 @@ pub struct ItemSchedule {
     pub delivered: u32,
     /// When each owed delivery is due, spread evenly over the days the
     /// contract covers: the k-th of n by the end of the k-th n-th.
-    #[schema(value_type = Vec<String>)]
+    #[serde(serialize_with = "crate::iso_date::list::serialize")]
+    #[schema(value_type = Vec<String>, format = Date)]
     pub due: Vec<Date>,
     /// The next delivery owed, if any is.
     #[serde(with = "crate::iso_date::option")]

@@ -53,6 +53,16 @@ fn a_full_year_owes_each_item_evenly_by_the_end_of_each_share_of_the_year() {
 }
 
 #[test]
+fn due_days_leave_as_iso_dates_as_the_schema_says() {
+    let schedule = schedule(&contract(date!(2025 - 01 - 01)), &diabetes_packages(), &[], date!(2025 - 01 - 01));
+    let json = serde_json::to_value(item(&schedule, "health-assessment")).unwrap();
+    assert_eq!(
+        (&json["due"], &json["next_due"]),
+        (&serde_json::json!(["2025-12-31"]), &serde_json::json!("2025-12-31"))
+    );
+}
+
+#[test]
 fn a_contract_signed_mid_year_spreads_its_items_over_the_days_left() {
     // 1 July to 31 December is 184 days: by day 46, 92, 138 and 184.
     let schedule = schedule(&contract(date!(2025 - 07 - 01)), &diabetes_packages(), &[], date!(2025 - 07 - 01));

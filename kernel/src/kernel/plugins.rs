@@ -171,6 +171,11 @@ impl Kernel {
         limits: StoredLimits,
     ) -> Result<StoredLimits, KernelError> {
         self.plugin_of(who, Action::SetPluginLimits, county).await?;
+        // The store keeps each limit as a signed 64-bit integer.
+        let stored = [limits.fuel, limits.memory_bytes, limits.component_bytes, limits.deadline_ms];
+        if stored.into_iter().any(|limit| i64::try_from(limit).is_err()) {
+            return Err(KernelError::Invalid(format!("a limit is at most {}", i64::MAX)));
+        }
         let host_limits = limits_from(&limits);
         PluginHost::check_limits(&host_limits).map_err(KernelError::Invalid)?;
         self.store.set_plugin_limits(county, &limits, &who.subject).await?;
