@@ -117,6 +117,7 @@ async fn the_document_says_where_parameters_go_and_that_errors_are_problems() {
             let secured = operation.get("security") != Some(&json!([{}]));
             assert_eq!(responses.contains_key("401"), secured, "{what}");
             assert!(responses.contains_key("500"), "{what}");
+            assert!(responses.contains_key("422"), "{what}: a NUL anywhere is refused");
         }
     }
     let signed = &doc["paths"]["/v1/contracts"]["post"]["responses"]["201"]["links"];

@@ -73,7 +73,11 @@ impl ProblemResponses {
     fn generic(operation: &Operation, is_post: bool) -> Vec<(&'static str, &'static str)> {
         let secured =
             operation.security.as_ref().is_none_or(|s| s.iter().any(|r| *r != SecurityRequirement::default()));
-        let mut statuses = vec![("500", "The kernel failed; the details are in its log")];
+        let mut statuses = vec![
+            ("500", "The kernel failed; the details are in its log"),
+            // The extractors refuse it in whatever part of the request a handler reads.
+            ("422", "Text with a NUL (U+0000) in the path, query or body, which no database can store"),
+        ];
         if secured {
             statuses.push(("401", "No bearer token, or not one this kernel signed"));
         }
