@@ -5,20 +5,8 @@
 mod common;
 
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt;
-use serde_json::{Value, json};
-use tower::ServiceExt;
-
-/// Status, `Allow` header, content type and JSON body of one request.
-async fn send(app: &axum::Router, request: Request<Body>) -> (StatusCode, Option<String>, String, Value) {
-    let response = app.clone().oneshot(request).await.unwrap();
-    let header = |name: &str| response.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
-    let (status, allow, content_type) =
-        (response.status(), header("allow"), header("content-type").unwrap_or_default());
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, allow, content_type, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
-}
+use axum::http::Request;
+use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_error_the_router_answers_is_a_problem_document() {
@@ -67,9 +55,10 @@ async fn every_error_the_router_answers_is_a_problem_document() {
     ];
     for (request, status, kind) in cases {
         let what = format!("{} {}", request.method(), request.uri());
-        let (answered, _, content_type, problem) = send(&app, request).await;
-        assert_eq!(answered.as_u16(), status, "{what}: {problem}");
-        assert_eq!(content_type, "application/problem+json", "{what}");
+        let answer = common::send(&app, request).await;
+        let problem = &answer.body;
+        assert_eq!(answer.status, status, "{what}: {problem}");
+        assert_eq!(answer.content_type, "application/problem+json", "{what}");
         assert_eq!(
             (problem["type"].as_str(), problem["status"].as_u64()),
             (Some(kind), Some(u64::from(status))),
@@ -77,8 +66,8 @@ async fn every_error_the_router_answers_is_a_problem_document() {
         );
     }
     // A 405 still says which methods the path has.
-    let (_, allow, _, _) = send(&app, Request::delete("/v1/contracts/x").body(Body::empty()).unwrap()).await;
-    assert!(allow.unwrap().contains("GET"));
+    let answer = common::send(&app, Request::delete("/v1/contracts/x").body(Body::empty()).unwrap()).await;
+    assert!(answer.allow.unwrap().contains("GET"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -86,7 +75,7 @@ async fn the_document_says_where_parameters_go_and_that_errors_are_problems() {
     let database = common::databases().await.into_iter().next().unwrap();
     let data = tempfile::tempdir().unwrap();
     let app = qianyue::api::router(common::kernel(&database, data.path(), &[]).await);
-    let (_, _, _, doc) = send(&app, Request::get("/openapi.json").body(Body::empty()).unwrap()).await;
+    let doc = common::send(&app, Request::get("/openapi.json").body(Body::empty()).unwrap()).await.body;
 
     let residents = &doc["paths"]["/v1/counties/{code}/residents"]["get"];
     let located: Vec<(&str, &str)> = residents["parameters"]

@@ -202,22 +202,7 @@ async fn the_http_endpoint_imports_for_the_county_admin_only() {
     for db in databases().await {
         let dir = tempfile::tempdir().unwrap();
         let server = common::Server::start(dir.path(), &db, &["--demo"]);
-        let post = |token: String, body: Vec<u8>| {
-            let url = format!("{}/v1/counties/{PEI}/imports/poverty-list?recorded_on=2026-02-01", server.base);
-            async move {
-                let response = reqwest::Client::new()
-                    .post(url)
-                    .bearer_auth(token)
-                    .header("content-type", "text/csv")
-                    .body(body)
-                    .send()
-                    .await
-                    .unwrap();
-                let status = response.status().as_u16();
-                let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
-                (status, content_type, response.json::<serde_json::Value>().await.unwrap())
-            }
-        };
+        let post = |token: String, body: Vec<u8>| post_list(&server, token, body);
         let pei = server.token(&["--role", "county_admin", "--county", PEI]);
         let (status, _, report) = post(pei.clone(), list()).await;
         assert_eq!(status, 200, "{report:#}");
@@ -232,6 +217,22 @@ async fn the_http_endpoint_imports_for_the_county_admin_only() {
         assert_eq!((status, content_type.as_str()), (422, "application/problem+json"), "{problem:#}");
         assert!(problem["detail"].as_str().unwrap().contains("household_no"), "{problem:#}");
     }
+}
+
+/// Posts a poverty list to Pei's import endpoint as `token`: status, content type and answer.
+async fn post_list(server: &common::Server, token: String, body: Vec<u8>) -> (u16, String, serde_json::Value) {
+    let url = format!("{}/v1/counties/{PEI}/imports/poverty-list?recorded_on=2026-02-01", server.base);
+    let response = reqwest::Client::new()
+        .post(url)
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+    (status, content_type, response.json::<serde_json::Value>().await.unwrap())
 }
 
 /// Posts a resident to Pei as `token`.
@@ -283,16 +284,7 @@ async fn text_a_database_cannot_hold_and_births_after_today_are_refused_before_a
             id("32032219500101001"),
             id("32032219520202002"),
         );
-        let url = format!("{}/v1/counties/{PEI}/imports/poverty-list?recorded_on=2026-02-01", server.base);
-        let response = reqwest::Client::new()
-            .post(url)
-            .bearer_auth(&pei)
-            .header("content-type", "text/csv")
-            .body(list)
-            .send()
-            .await
-            .unwrap();
-        let report: serde_json::Value = response.json().await.unwrap();
+        let (_, _, report) = post_list(&server, pei.clone(), list.into_bytes()).await;
         assert_eq!(report["residents_created"], 1, "{}: {report:#}", db.name);
         assert_eq!(report["rejected"][0]["line"], 2);
         assert!(report["rejected"][0]["reason"].as_str().unwrap().contains("`name` field contains a NUL"));

@@ -31,7 +31,7 @@ async fn main() {
     let url = std::env::var("QIANYUE_BENCH_DATABASE_URL")
         .unwrap_or_else(|_| format!("sqlite://{}?mode=rwc", dir.path().join("qianyue.db").display()));
     let store = Store::open(&url).await.unwrap();
-    let today = qianyue::kernel::today();
+    let today = Clock::System.today();
     demo::load(&store, today.year()).await.unwrap();
     let kernel = Kernel {
         store,

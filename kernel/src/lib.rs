@@ -58,11 +58,17 @@ pub mod iso_date {
     time::serde::format_description!(format, Date, "[year]-[month]-[day]");
     pub use format::{deserialize, serialize};
 
+    /// A date as ISO 8601, for the containers below.
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Iso(#[serde(with = "crate::iso_date")] time::Date);
+
     /// The same for `Option<Date>`, with `null` for `None` (time's own
     /// option helper refuses `null`).
     pub mod option {
         use serde::{Deserialize, Deserializer, Serializer};
         use time::Date;
+
+        use super::Iso;
 
         pub fn serialize<S: Serializer>(date: &Option<Date>, serializer: S) -> Result<S::Ok, S::Error> {
             match date {
@@ -72,20 +78,18 @@ pub mod iso_date {
         }
 
         pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Date>, D::Error> {
-            #[derive(Deserialize)]
-            struct Iso(#[serde(with = "crate::iso_date")] Date);
             Ok(Option::<Iso>::deserialize(deserializer)?.map(|Iso(date)| date))
         }
     }
 
     /// The same for a list of dates (serialization only: no input carries one).
     pub mod list {
-        use serde::{Serialize, Serializer};
+        use serde::Serializer;
         use time::Date;
 
+        use super::Iso;
+
         pub fn serialize<S: Serializer>(dates: &[Date], serializer: S) -> Result<S::Ok, S::Error> {
-            #[derive(Serialize)]
-            struct Iso(#[serde(with = "crate::iso_date")] Date);
             serializer.collect_seq(dates.iter().map(|date| Iso(*date)))
         }
     }

@@ -131,15 +131,24 @@ impl Drop for Server {
     }
 }
 
-/// An answer: status, content type and JSON body.
+/// An answer: status, content type, `Allow` header and JSON body (or the
+/// text, when it is not JSON).
 #[derive(Debug)]
 pub struct Answer {
     pub status: u16,
     pub content_type: String,
+    pub allow: Option<String>,
     pub body: Value,
 }
 
 impl Answer {
+    fn from_parts(status: u16, headers: &axum::http::HeaderMap, bytes: &[u8]) -> Answer {
+        let header = |name: &str| headers.get(name).map(|v| v.to_str().unwrap().to_owned());
+        let body =
+            serde_json::from_slice(bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into()));
+        Answer { status, content_type: header("content-type").unwrap_or_default(), allow: header("allow"), body }
+    }
+
     /// Asserts a problem document with `status` and type `/problems/{kind}`,
     /// and returns its detail: the status alone cannot tell a refusal by the
     /// policies (`forbidden`) from a fact withheld from a plugin.
@@ -160,9 +169,16 @@ impl Answer {
 }
 
 /// A request to a router in this process (a kernel on a fixed clock, say).
-pub async fn call(app: &axum::Router, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Answer {
+pub async fn send(app: &axum::Router, request: axum::http::Request<axum::body::Body>) -> Answer {
     use http_body_util::BodyExt;
     use tower::ServiceExt;
+    let response = app.clone().oneshot(request).await.unwrap();
+    let (status, headers) = (response.status().as_u16(), response.headers().clone());
+    Answer::from_parts(status, &headers, &response.into_body().collect().await.unwrap().to_bytes())
+}
+
+/// The same, as `request` builds it.
+pub async fn call(app: &axum::Router, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> Answer {
     let mut request = axum::http::Request::builder().method(method).uri(path);
     if let Some(token) = token {
         request = request.header("authorization", format!("Bearer {token}"));
@@ -174,13 +190,7 @@ pub async fn call(app: &axum::Router, method: &str, path: &str, token: Option<&s
         }
         None => axum::body::Body::empty(),
     };
-    let response = app.clone().oneshot(request.body(body).unwrap()).await.unwrap();
-    let status = response.status().as_u16();
-    let content_type =
-        response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()));
-    Answer { status, content_type, body }
+    send(app, request.body(body).unwrap()).await
 }
 
 pub async fn request(method: &str, url: &str, token: Option<&str>, body: Option<Value>) -> Answer {
@@ -193,12 +203,8 @@ pub async fn request(method: &str, url: &str, token: Option<&str>, body: Option<
         request = request.json(&body);
     }
     let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let content_type =
-        response.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
-    let text = response.text().await.unwrap();
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    Answer { status, content_type, body }
+    let (status, headers) = (response.status().as_u16(), response.headers().clone());
+    Answer::from_parts(status, &headers, &response.bytes().await.unwrap())
 }
 
 /// A kernel in this process on `database`, with the demo region and the

@@ -37,7 +37,7 @@ async fn of_resident(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 struct Day {
-    /// The day (UTC, ISO 8601).
+    /// The region's day, 00:00 to 24:00 China time (ISO 8601).
     #[serde(with = "crate::iso_date")]
     #[param(value_type = String, format = Date)]
     on: Date,

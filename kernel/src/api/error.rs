@@ -75,8 +75,8 @@ impl IntoResponse for ApiError {
 /// a body over the limit) becomes one, with its status and its other
 /// headers (`Allow`) kept.
 pub async fn every_error_a_problem(request: Request, next: Next) -> Response {
-    let method = request.method().clone();
-    let path = request.uri().path().to_owned();
+    // Kept for the message (cheap clones: no copy of the path unless one is needed).
+    let (method, uri) = (request.method().clone(), request.uri().clone());
     let response = next.run(request).await;
     let status = response.status();
     let is_problem =
@@ -87,6 +87,7 @@ pub async fn every_error_a_problem(request: Request, next: Next) -> Response {
     let (mut parts, body) = response.into_parts();
     // The texts axum and tower-http give are short; a longer one is not worth showing.
     let text = to_bytes(body, 4096).await.map(|b| String::from_utf8_lossy(&b).trim().to_owned()).unwrap_or_default();
+    let path = uri.path();
     let error = match status {
         StatusCode::METHOD_NOT_ALLOWED => ApiError::new(
             status,

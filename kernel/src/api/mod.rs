@@ -34,7 +34,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::Kernel;
-pub use error::{ApiError, PROBLEM_JSON, Problem};
+use error::PROBLEM_JSON;
+pub use error::{ApiError, Problem};
 
 #[derive(OpenApi)]
 #[openapi(

@@ -122,7 +122,7 @@ struct Page {
 #[utoipa::path(get, path = "/v1/counties/{code}/residents", tag = "residents",
     params(("code" = String, Path, description = "GB/T 2260 division code"), Page),
     responses((status = 200, body = Vec<ResidentView>), (status = 400, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 422, description = "A NUL in the path or query", body = Problem)))]
+        (status = 404, body = Problem)))]
 async fn list_residents(
     State(k): State<Arc<Kernel>>,
     Caller(who): Caller,
@@ -200,8 +200,7 @@ async fn register_resident(
 
 #[utoipa::path(get, path = "/v1/residents/{id}", tag = "residents",
     params(("id" = String, Path, description = "Resident id")),
-    responses((status = 200, body = ResidentView), (status = 403, body = Problem), (status = 404, body = Problem),
-        (status = 422, description = "A NUL in the id", body = Problem)))]
+    responses((status = 200, body = ResidentView), (status = 403, body = Problem), (status = 404, body = Problem)))]
 async fn get_resident(
     State(k): State<Arc<Kernel>>,
     Caller(who): Caller,

@@ -242,7 +242,7 @@ impl Clock {
 }
 
 /// China has one time zone and no daylight saving: UTC+8 decides the day.
-pub const CHINA_STANDARD_TIME: UtcOffset = time::macros::offset!(+8);
+const CHINA_STANDARD_TIME: UtcOffset = time::macros::offset!(+8);
 
 fn day_in_china(instant: OffsetDateTime) -> Date {
     instant.to_offset(CHINA_STANDARD_TIME).date()
