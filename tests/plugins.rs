@@ -81,6 +81,28 @@ fn plugin_test_refuses_a_file_that_is_not_a_component_in_one_line() {
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }
 
+#[test]
+fn plugin_test_refuses_a_component_an_upload_would_refuse_for_its_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let (component, pei) = pei_component(dir.path());
+    let config = Path::new(pei.golden).with_file_name("config.json");
+    let out = common::qianyue()
+        .args(["plugin", "test"])
+        .arg(&component)
+        .arg("--config")
+        .arg(&config)
+        .arg("--golden")
+        .arg(pei.golden)
+        .args(["--component-kib", "100"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "Pei's 263 KB is over 100 KiB: {stderr}");
+    assert!(stderr.contains("over the county's limit of 102400 bytes"), "{stderr}");
+    assert!(stderr.contains("--component-kib"), "it says how to test against a raised limit: {stderr}");
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
+
 /// An upload body: the bundled Pei component with `config` and the named
 /// golden files of Pei.
 fn upload_body(config: &str, golden: &[&str]) -> serde_json::Value {
@@ -368,4 +390,144 @@ async fn a_countys_plugin_limits_apply_to_its_next_call() {
         kernel.set_plugin_limits(&region, "320322", defaults).await.unwrap();
         kernel.sign(&doctor, common::sign("res-pei-005", "team-anguo-1", &["PEI-GW"])).await.unwrap();
     }
+}
+
+/// A component exporting the world `county-plugin` of the WIT text `wit`,
+/// every function a trap: it has the types, never the behaviour.
+fn component_of(wit: &str) -> Vec<u8> {
+    use wit_component::{ComponentEncoder, StringEncoding, dummy_module, embed_component_metadata};
+    let mut resolve = wit_parser::Resolve::default();
+    let package = resolve.push_str("county.wit", wit).unwrap();
+    let world = resolve.select_world(&[package], Some("county-plugin")).unwrap();
+    let mut module = dummy_module(&resolve, world, wit_parser::ManglingAndAbi::Standard32);
+    embed_component_metadata(&mut module, &resolve, world, StringEncoding::UTF8).unwrap();
+    ComponentEncoder::default().module(&module).unwrap().validate(true).encode().unwrap()
+}
+
+fn published(version: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit").join(version).join("county.wit"))
+        .unwrap()
+}
+
+/// The published world with `from` replaced by `to` in its text.
+fn changed(from: &str, to: &str) -> Vec<u8> {
+    let wit = published("v1.0.0");
+    assert!(wit.contains(from), "the edit applies to the published text");
+    component_of(&wit.replacen(from, to, 1))
+}
+
+#[test]
+fn a_component_is_checked_against_its_published_world_function_by_function() {
+    use qianyue::plugins::world_of;
+    assert_eq!(world_of(&component_of(&published("v1.0.0"))), Ok("qianyue:county/county-plugin@1.0.0"));
+    assert_eq!(world_of(&component_of(&published("v0.1.0"))), Ok("qianyue:county/county-plugin@0.1.0"));
+
+    let rule = "        rule: string,\n    }\n\n    /// Price one package for one resident.";
+    let bonus = world_of(&changed(rule, &rule.replace("rule: string,", "rule: string,\n        bonus: fen,")));
+    let bonus = bonus.unwrap_err();
+    assert!(bonus.starts_with("it does not match qianyue:county/county-plugin@1.0.0: "), "{bonus}");
+    for function in ["`pricing.price`", "`pricing.price-batch`"] {
+        assert!(
+            bonus.contains(&format!(
+                "{function}: in its result, record `quote` has a field `bonus` the world does not have"
+            )),
+            "both functions that return a quote are named: {bonus}"
+        );
+    }
+    assert!(!bonus.contains("catalogue"), "nothing else differs: {bonus}");
+
+    let narrower = world_of(&changed("        self-pay: fen,", "        self-pay: s32,")).unwrap_err();
+    assert!(
+        narrower.contains("in field `self-pay` of record `quote`, it has s32 where the world has s64"),
+        "{narrower}"
+    );
+    let renamed = world_of(&changed(
+        "package-code: string,\n        /// The resident",
+        "code: string,\n        /// The resident",
+    ));
+    assert!(renamed.unwrap_err().contains("in its parameter `request`, record `price-request` has a field `code`"));
+    let missing = world_of(&changed("    price-batch: func(", "    price-many: func(")).unwrap_err();
+    assert!(missing.contains("`pricing.price-batch` is missing"), "{missing}");
+
+    let unknown =
+        world_of(&component_of(&published("v1.0.0").replacen("qianyue:county@1.0.0", "qianyue:county@9.0.0", 1)));
+    assert!(unknown.unwrap_err().starts_with("it is built for qianyue:county@9.0.0, which this kernel does not know"));
+    let core = world_of(b"\0asm\x01\0\0\0").unwrap_err();
+    assert!(core.starts_with("it is a core WebAssembly module, not a component"), "{core}");
+    let garbage = world_of(b"\0asm but not really").unwrap_err();
+    assert!(garbage.starts_with("it is not a WebAssembly component"), "{garbage}");
+}
+
+/// Changed types are refused at upload, before compiling, with the function
+/// and the type that differ, and nothing is stored.
+#[tokio::test]
+async fn an_upload_whose_types_differ_from_the_world_is_refused_naming_them() {
+    use base64::Engine as _;
+    let database = common::databases().await.remove(0);
+    let data = tempfile::tempdir().unwrap();
+    let kernel = common::kernel(&database, data.path(), &[]).await;
+    let app = qianyue::api::router(kernel.clone());
+    let admin = common::token_of(&kernel, &common::county_admin("320322"));
+    let rule = "        rule: string,\n    }\n\n    /// Price one package for one resident.";
+    let component = changed(rule, &rule.replace("rule: string,", "rule: string,\n        bonus: fen,"));
+    let text = std::fs::read_to_string(Path::new(pei().golden).join("catalogue.json")).unwrap();
+    let body = serde_json::json!({
+        "component_base64": base64::engine::general_purpose::STANDARD.encode(&component),
+        "config": "{}",
+        "golden": [{ "name": "catalogue.json", "text": text }],
+    });
+    let answer = common::call(&app, "POST", "/v1/counties/320322/plugins", Some(&admin), Some(body)).await;
+    let detail = answer.problem(422, "plugin-rejected");
+    assert!(detail.contains("`pricing.price-batch`: in its result, record `quote` has a field `bonus`"), "{detail}");
+    let (versions, _) = kernel.plugin_versions(&common::county_admin("320322"), "320322").await.unwrap();
+    assert_eq!(versions.len(), 1, "only the bundled version is stored");
+}
+
+/// Files in a folder and their bytes.
+fn folder_size(dir: &Path) -> (usize, u64) {
+    let files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().metadata().unwrap().len()).collect();
+    (files.len(), files.iter().sum())
+}
+
+/// A county that uploads a refused version twenty times leaves the kernel
+/// holding what it held: no compiled code in memory, no file in the cache.
+/// Valid versions no county uses stay at most [`SPARE_VERSIONS`] in memory,
+/// and the cache folder keeps to its bound.
+#[tokio::test]
+async fn refused_and_unused_versions_do_not_pile_up() {
+    use qianyue::plugins::{Limits, PluginHost, SPARE_VERSIONS};
+    let database = common::databases().await.remove(0);
+    let data = tempfile::tempdir().unwrap();
+    let cache = data.path().join("plugin-cache");
+    // A bound below the bundled plugins' own code: only what is held stays.
+    let host = PluginHost::cached(Limits::default(), &cache, 1).unwrap();
+    let kernel = common::kernel_hosting(&database, data.path(), &[], qianyue::kernel::Clock::System, host).await;
+    let admin = common::county_admin("320322");
+    let (held, files) = (kernel.plugins.held().unwrap(), folder_size(&cache));
+    assert_eq!(held.versions, 4, "the four bundled plugins");
+
+    let pei = pei();
+    let pricing = std::fs::read_to_string(Path::new(pei.golden).join("pricing.json")).unwrap();
+    let golden = [qianyue::kernel::GoldenUpload { name: "pricing.json".into(), text: pricing }];
+    for i in 0..20 {
+        // Another configuration each time: another version, compiled and snapshotted anew.
+        let config = format!("{}{}", cheaper_checkup(), " ".repeat(i));
+        let refused = kernel.upload_plugin(&admin, "320322", pei.component, &config, &golden).await.unwrap_err();
+        assert!(refused.to_string().contains("golden case"), "{refused}");
+        assert_eq!(kernel.plugins.held().unwrap(), held, "after refusal {i}");
+        assert_eq!(folder_size(&cache), files, "after refusal {i}");
+    }
+
+    for i in 0..SPARE_VERSIONS + 2 {
+        let config = format!("{}{}", pei.config, " ".repeat(i));
+        let version = kernel.compile_plugin("a candidate", pei.component, &config).await.unwrap();
+        assert_eq!(version.info.county_code, "320322");
+    }
+    let now = kernel.plugins.held().unwrap();
+    assert_eq!(now.versions, held.versions + SPARE_VERSIONS, "the spare versions used last stay");
+    assert_eq!(now.components, held.components + SPARE_VERSIONS, "each holds its snapshot alone");
+    let cwasm = std::fs::read_dir(&cache)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "cwasm"));
+    assert_eq!(cwasm.count(), now.components, "the folder over its bound keeps only the code held");
 }

@@ -26,7 +26,7 @@ async fn a_misbehaving_plugin_costs_one_answer_and_the_kernel_keeps_serving() {
     let data = tempfile::tempdir().unwrap();
     let kernel = common::kernel(&database, data.path(), &[Path::new(UNRULY)]).await;
     test_county(&kernel, 10).await;
-    let token = kernel.tokens.issue(&common::member("999999", "test-team"), now(), 600).unwrap();
+    let token = common::token_of(&kernel, &common::member("999999", "test-team"));
     let app = qianyue::api::router(kernel.clone());
     let sign = |resident: &str, packages: &[&str]| signing(&token, resident, "test-team", packages);
 
@@ -63,8 +63,8 @@ async fn a_sleeping_plugin_holds_up_no_other_county() {
     let kernel = common::kernel(&database, data.path(), &[Path::new(UNRULY)]).await;
     test_county(&kernel, 4).await;
     let app = qianyue::api::router(kernel.clone());
-    let sleeper = kernel.tokens.issue(&common::member("999999", "test-team"), now(), 600).unwrap();
-    let pei = kernel.tokens.issue(&common::member("320322", "team-anguo-1"), now(), 600).unwrap();
+    let sleeper = common::token_of(&kernel, &common::member("999999", "test-team"));
+    let pei = common::token_of(&kernel, &common::member("320322", "team-anguo-1"));
 
     let mut sleeping = tokio::task::JoinSet::new();
     for n in 1..=4 {
@@ -97,7 +97,10 @@ async fn a_sleeping_plugin_holds_up_no_other_county() {
     }
     let refused = tokio::time::timeout(bound, upload).await.expect("the upload ended").unwrap();
     match refused {
-        Err(KernelError::PluginRejected(why)) => assert!(why.contains("may not wait"), "{why}"),
+        Err(KernelError::PluginRejected(why)) => {
+            assert!(why.contains("may not wait"), "{why}");
+            assert!(why.contains("(a `price` case calls `price-batch` with one request)"), "{why}");
+        }
         other => panic!("the upload should be refused for its sleeping golden case: {other:?}"),
     }
 }
@@ -153,8 +156,4 @@ async fn test_county(kernel: &qianyue::Kernel, residents: u32) {
             Resident::register(format!("test-{n}"), "999999".into(), "测试", id.expose(), RecordedTags::new()).unwrap();
         store.insert_resident(&resident, "test").await.unwrap();
     }
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
 }

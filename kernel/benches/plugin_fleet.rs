@@ -10,7 +10,7 @@
 
 use std::time::Instant;
 
-use qianyue::plugins::{Limits, PluginHost};
+use qianyue::plugins::{CACHE_BYTES, Limits, PluginHost};
 
 /// A line of `/proc/self/status`, in KiB: `VmRSS` is the resident total,
 /// `RssAnon` the part no file backs (mapped code and memory images are files).
@@ -38,7 +38,7 @@ fn main() {
         // Generous deadlines: thousands of first loads in a row occasionally
         // pass 50 ms on this machine, and only the restart below is measured.
         let patient = Limits { deadline: std::time::Duration::from_secs(5), ..Limits::default() };
-        let host = PluginHost::cached(patient, &cache).unwrap();
+        let host = PluginHost::cached(patient, &cache, CACHE_BYTES).unwrap();
         for (i, (bytes, config)) in copies.iter().enumerate() {
             host.compile(&format!("copy {i}"), bytes, config).unwrap();
         }
@@ -50,7 +50,7 @@ fn main() {
         .status()
         .unwrap();
     assert!(filled.success(), "filling the compiled-code cache failed");
-    let host = PluginHost::cached(Limits::default(), &cache).unwrap();
+    let host = PluginHost::cached(Limits::default(), &cache, CACHE_BYTES).unwrap();
     let (before, anon_before) = (status_kib("VmRSS:"), status_kib("RssAnon:"));
     let started = Instant::now();
     let mut fleet = Vec::with_capacity(count);

@@ -6,7 +6,7 @@
 use std::hint::black_box;
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use qianyue::plugins::{Limits, PluginHost, PriceRequest, ResidentFacts};
+use qianyue::plugins::{CACHE_BYTES, Limits, PluginHost, PriceRequest, ResidentFacts};
 use qianyue::residents::Sex;
 
 const BATCH: usize = 10_000;
@@ -70,7 +70,10 @@ fn pricing(c: &mut Criterion) {
 fn loading(c: &mut Criterion) {
     let cache = tempfile::tempdir().unwrap();
     // Fill the compiled-code cache, as the kernel's first start does.
-    PluginHost::cached(Limits::default(), cache.path()).unwrap().compile("pei", pei().component, pei().config).unwrap();
+    PluginHost::cached(Limits::default(), cache.path(), CACHE_BYTES)
+        .unwrap()
+        .compile("pei", pei().component, pei().config)
+        .unwrap();
     let mut group = c.benchmark_group("load");
     group.sample_size(20);
     group.bench_function("compile", |b| {
@@ -84,7 +87,7 @@ fn loading(c: &mut Criterion) {
     // compiled; then it is linked, asked who it is and its catalogue.
     group.bench_function("cached", |b| {
         b.iter_batched(
-            || PluginHost::cached(Limits::default(), cache.path()).unwrap(),
+            || PluginHost::cached(Limits::default(), cache.path(), CACHE_BYTES).unwrap(),
             |host| host.compile("pei", pei().component, pei().config).unwrap(),
             BatchSize::PerIteration,
         )

@@ -81,6 +81,10 @@ struct KernelArgs {
     /// `.json` file of the same name beside it; it replaces a bundled one of the same county.
     #[arg(long = "plugin")]
     plugins: Vec<PathBuf>,
+    /// The most compiled plugin code kept in the data folder's `plugin-cache`
+    /// across restarts, in MiB; past it, the code used longest ago goes.
+    #[arg(long, env = "QIANYUE_PLUGIN_CACHE_MIB", default_value_t = qianyue::plugins::CACHE_BYTES >> 20)]
+    plugin_cache_mib: u64,
 }
 
 #[derive(Subcommand)]
@@ -243,7 +247,11 @@ impl KernelArgs {
             Some(url) => Store::open(url).await?,
             None => Store::open_data_dir(&self.data.data_dir).await?,
         };
-        let plugins = Arc::new(PluginHost::cached(Limits::default(), &self.data.data_dir.join("plugin-cache"))?);
+        let plugins = Arc::new(PluginHost::cached(
+            Limits::default(),
+            &self.data.data_dir.join("plugin-cache"),
+            self.plugin_cache_mib.saturating_mul(1 << 20),
+        )?);
         let kernel =
             Kernel { store, plugins, authz: Policies::new(authz), tokens: self.data.keys()?, clock: Clock::System };
         // The newest published set takes over from the files (which seed an empty database).

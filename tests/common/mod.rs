@@ -225,15 +225,27 @@ pub async fn kernel_on(
     extra_plugins: &[&Path],
     clock: qianyue::kernel::Clock,
 ) -> std::sync::Arc<qianyue::Kernel> {
-    use qianyue::plugins::{Limits, PluginHost};
-    let store = qianyue::store::Store::open(&database.store_url(data_dir)).await.unwrap();
-    qianyue::demo::load(&store, clock.today().year()).await.unwrap();
+    use qianyue::plugins::{CACHE_BYTES, Limits, PluginHost};
     // The bundled plugins compiled and snapshotted once for every test, as a
     // restarted kernel finds them in its data folder.
     let cache = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("plugin-cache");
+    let host = PluginHost::cached(Limits::default(), &cache, CACHE_BYTES).unwrap();
+    kernel_hosting(database, data_dir, extra_plugins, clock, host).await
+}
+
+/// The same, with its plugins in `host`.
+pub async fn kernel_hosting(
+    database: &TestDatabase,
+    data_dir: &Path,
+    extra_plugins: &[&Path],
+    clock: qianyue::kernel::Clock,
+    host: qianyue::plugins::PluginHost,
+) -> std::sync::Arc<qianyue::Kernel> {
+    let store = qianyue::store::Store::open(&database.store_url(data_dir)).await.unwrap();
+    qianyue::demo::load(&store, clock.today().year()).await.unwrap();
     let kernel = qianyue::Kernel {
         store,
-        plugins: std::sync::Arc::new(PluginHost::cached(Limits::default(), &cache).unwrap()),
+        plugins: std::sync::Arc::new(host),
         authz: qianyue::authz::Policies::new(qianyue::authz::Authorizer::bundled().unwrap()),
         tokens: qianyue::tokens::TokenKeys::from_secret(&[42; 32]),
         clock,
@@ -332,4 +344,10 @@ pub async fn small_team(k: &qianyue::Kernel, capacity_residents: i64) -> String 
         capacity_residents: Some(capacity_residents),
     };
     k.create_team(&admin, qianyue::demo::PEI, team).await.unwrap().id
+}
+
+/// A ten-minute token of `who` from `kernel`'s keys.
+pub fn token_of(kernel: &qianyue::Kernel, who: &qianyue::authz::Principal) -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    kernel.tokens.issue(who, now, 600).unwrap()
 }

@@ -135,7 +135,8 @@ pub struct LimitArgs {
     /// Wall-clock time a call may take, in milliseconds.
     #[arg(long)]
     deadline_ms: Option<u64>,
-    /// Largest component the county may upload, in KiB (`plugin limits` only).
+    /// Largest component the county may upload, in KiB: `plugin test` refuses
+    /// a larger one, as an upload would be.
     #[arg(long)]
     component_kib: Option<usize>,
 }
@@ -218,7 +219,9 @@ async fn candidate(
 fn test(component: &Path, files: &VersionFiles, limits: &LimitArgs) -> anyhow::Result<()> {
     let bytes = read(component)?;
     let config = read_text(&files.config)?;
-    let host = PluginHost::new(limits.limits())?;
+    let limits = limits.limits();
+    limits.admit_component(bytes.len()).map_err(|why| anyhow::anyhow!("{}: {why}", component.display()))?;
+    let host = PluginHost::new(limits)?;
     let plugin = host.compile(&component.display().to_string(), &bytes, &config)?;
     let outcomes = golden::run_dir(&plugin, &files.golden)?;
     let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed()).collect();

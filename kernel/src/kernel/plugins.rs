@@ -230,27 +230,27 @@ impl Kernel {
         if golden.is_empty() {
             return Err(KernelError::PluginRejected("a version needs its golden cases: none were sent".into()));
         }
-        let most = self.plugins.limits_of(county)?.component_bytes;
-        if component.len() > most {
-            return Err(KernelError::PluginRejected(format!(
-                "the component is {} bytes, over the county's limit of {most} bytes (the region raises it with \
-                 `qianyue plugin limits --component-kib`)",
-                component.len()
-            )));
-        }
+        self.plugins.limits_of(county)?.admit_component(component.len()).map_err(KernelError::PluginRejected)?;
         let plugin = self.compile_plugin("the upload", component, config).await.map_err(|e| match e {
             KernelError::Plugin(PluginError::Invalid { message, .. }) => KernelError::PluginRejected(message),
             other => other,
         })?;
+        // A refused version leaves no compiled code behind, in memory or in the cache folder.
+        let refused = |why: String| {
+            self.plugins.forget(&plugin)?;
+            Err(KernelError::PluginRejected(why))
+        };
         if plugin.info.county_code != county {
-            return Err(KernelError::PluginRejected(format!(
+            return refused(format!(
                 "the component says it is the plugin of county {}, not of {county}",
                 plugin.info.county_code
-            )));
+            ));
         }
         let (candidate, files) = (Arc::clone(&plugin), golden.to_vec());
-        let passed = plugins::off_runtime(move || Ok(golden_cases_passed(&candidate, &files))).await?;
-        let passed = passed.map_err(KernelError::PluginRejected)?;
+        let passed = match plugins::off_runtime(move || Ok(golden_cases_passed(&candidate, &files))).await? {
+            Ok(passed) => passed,
+            Err(why) => return refused(why),
+        };
         let version = stored(&plugin, &who.subject);
         let new = self.store.save_plugin_version(&version, component).await?;
         Ok(UploadReport { version, new, golden_cases_passed: passed, packages: plugin.catalogue.len() })

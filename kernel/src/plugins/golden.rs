@@ -120,6 +120,15 @@ fn input<T: serde::de::DeserializeOwned>(call: &str, value: Value) -> Result<T, 
 
 /// The plugin's answer to one case, as JSON in the file's shape.
 fn answer(plugin: &Plugin, call: &str, value: Value) -> Result<Value, Input> {
+    // The batch function each call's case goes through, named in failures:
+    // the plugin's message names the function it failed in.
+    let through = match call {
+        "eligible" => "eligible-batch",
+        "price" => "price-batch",
+        "adjudicate" => "adjudicate-batch",
+        "settle" => "settle-batch",
+        _ => "",
+    };
     let answer = match call {
         "basic_package" => {
             let facts: ResidentFacts = input(call, value)?;
@@ -167,7 +176,8 @@ fn answer(plugin: &Plugin, call: &str, value: Value) -> Result<Value, Input> {
     Ok(match answer {
         Ok(Ok(value)) => json!({ "ok": value }),
         Ok(Err(refusal)) => json!({ "refused": refusal }),
-        Err(e) => json!({ "error": e.to_string() }),
+        Err(e) if through.is_empty() => json!({ "error": e.to_string() }),
+        Err(e) => json!({ "error": format!("{e} (a `{call}` case calls `{through}` with one request)") }),
     })
 }
 

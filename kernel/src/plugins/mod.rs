@@ -11,7 +11,9 @@
 
 mod checks;
 mod compiled;
+mod contract;
 pub mod golden;
+mod kept;
 mod model;
 mod off_runtime;
 mod sandbox;
@@ -19,8 +21,8 @@ mod snapshot;
 mod v0_1_0;
 mod v1_0_0;
 
-use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use sha2::{Digest, Sha256};
@@ -28,6 +30,7 @@ use thiserror::Error;
 use wasmtime::Engine;
 use wasmtime::component::{Component, Linker};
 
+pub use contract::world_of;
 pub use model::*;
 pub use off_runtime::off_runtime;
 pub use sandbox::Limits;
@@ -41,6 +44,13 @@ pub const WORLDS: [&str; 2] = [v0_1_0::WORLD, v1_0_0::WORLD];
 
 /// The county of a plugin whose `info`, which says it, failed.
 const UNIDENTIFIED: &str = "(unknown: it failed before saying)";
+
+/// How many compiled versions no county's schedule uses stay in memory.
+pub const SPARE_VERSIONS: usize = 4;
+
+/// The default bound of the compiled-code cache folder: some twenty
+/// JavaScript versions with their snapshots, or hundreds of Rust ones.
+pub const CACHE_BYTES: u64 = 2 << 30;
 
 /// The least wall clock a load-time call gets: see [`PluginHost::loading`].
 const LOADING_DEADLINE: Duration = Duration::from_secs(1);
@@ -322,8 +332,17 @@ pub struct PluginHost {
     /// unless a later entry's day has come. The first entry (from
     /// `Date::MIN`) is the county's base plugin, bundled or given at start.
     schedules: RwLock<HashMap<String, Schedule>>,
-    /// Compiled versions by hash, so that no version is compiled twice.
-    compiled: RwLock<HashMap<String, Arc<Plugin>>>,
+    /// Compiled versions by hash, so that no version in use is compiled twice.
+    compiled: Mutex<kept::Kept<Arc<Plugin>>>,
+}
+
+/// What a host holds compiled in memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Held {
+    /// Plugin versions, scheduled or spare.
+    pub versions: usize,
+    /// Compiled components (a snapshotted version holds only its snapshot).
+    pub components: usize,
 }
 
 impl PluginHost {
@@ -331,17 +350,19 @@ impl PluginHost {
         Self::build(limits, None)
     }
 
-    /// A host that keeps compiled code in `cache_dir` across restarts.
-    pub fn cached(limits: Limits, cache_dir: &std::path::Path) -> Result<Self, PluginError> {
-        Self::build(limits, Some(cache_dir))
+    /// A host that keeps compiled code in `cache_dir` across restarts, at
+    /// most `cache_bytes` of it (see [`CACHE_BYTES`]).
+    pub fn cached(limits: Limits, cache_dir: &std::path::Path, cache_bytes: u64) -> Result<Self, PluginError> {
+        Self::build(limits, Some((cache_dir, cache_bytes)))
     }
 
-    fn build(limits: Limits, cache_dir: Option<&std::path::Path>) -> Result<Self, PluginError> {
+    fn build(limits: Limits, cache: Option<(&std::path::Path, u64)>) -> Result<Self, PluginError> {
         let host_error = |e: wasmtime::Error| PluginError::Host(format!("{e:#}"));
         let engine = sandbox::engine(&limits).map_err(host_error)?;
         let linker = sandbox::linker(&engine).map_err(host_error)?;
         sandbox::start_epoch_ticker(&engine);
-        let components = compiled::Compiled::new(&engine, cache_dir);
+        let (cache_dir, cache_bytes) = cache.unzip();
+        let components = compiled::Compiled::new(&engine, cache_dir, cache_bytes.unwrap_or(CACHE_BYTES));
         Ok(PluginHost {
             engine,
             linker,
@@ -349,7 +370,7 @@ impl PluginHost {
             limits_by_county: RwLock::default(),
             components,
             schedules: RwLock::default(),
-            compiled: RwLock::default(),
+            compiled: Mutex::new(kept::Kept::new(SPARE_VERSIONS)),
         })
     }
 
@@ -373,13 +394,15 @@ impl PluginHost {
             let (runner, info) = self.v1_runner(&snapshot, config, true).map_err(invalid)?;
             (v1_0_0::WORLD, runner, info, Ok(()))
         } else {
+            let world = contract::world_of(bytes).map_err(invalid)?;
             let component = self.components.component(&self.engine, &component_sha256, bytes).map_err(invalid)?;
-            let world = world_of(&self.engine, &component).map_err(invalid)?;
             if world == v1_0_0::WORLD {
                 let (runner, info) = self.v1_runner(&component, config, false).map_err(invalid)?;
                 match self.snapshot(bytes, config, &info, &snapshot_name) {
                     Ok(snapshot) => {
                         let (runner, info) = self.v1_runner(&snapshot, config, true).map_err(invalid)?;
+                        // Its instances start from the snapshot: the original's code is only on disk now.
+                        self.components.release(&component_sha256);
                         (world, runner, info, Ok(()))
                     }
                     Err(why) => {
@@ -491,19 +514,83 @@ impl PluginHost {
     }
 
     /// The compiled version `hash`, compiling it from `bytes` the first time.
+    /// A component that fails leaves no code behind, here or on disk.
     pub fn version(&self, source_name: &str, bytes: &[u8], config: &str) -> Result<Arc<Plugin>, PluginError> {
-        let hash = version_hash(&hex::encode(Sha256::digest(bytes)), config);
+        let component_sha256 = hex::encode(Sha256::digest(bytes));
+        let hash = version_hash(&component_sha256, config);
         if let Some(plugin) = self.compiled_version(&hash)? {
             return Ok(plugin);
         }
-        let plugin = Arc::new(self.compile(source_name, bytes, config)?);
-        self.compiled.write().map_err(poisoned)?.insert(hash, plugin.clone());
-        Ok(plugin)
+        match self.compile(source_name, bytes, config) {
+            Ok(plugin) => {
+                let plugin = Arc::new(plugin);
+                self.keep(Some(plugin.clone()))?;
+                Ok(plugin)
+            }
+            Err(e) => {
+                self.discard(&hash, &component_sha256)?;
+                Err(e)
+            }
+        }
     }
 
-    /// A version compiled earlier, if it was.
+    /// A version compiled earlier and still kept, if it is.
     pub fn compiled_version(&self, hash: &str) -> Result<Option<Arc<Plugin>>, PluginError> {
-        Ok(self.compiled.read().map_err(poisoned)?.get(hash).cloned())
+        Ok(self.compiled.lock().map_err(poisoned)?.get(hash).cloned())
+    }
+
+    /// Lets go of a version no county may use (its upload was refused),
+    /// here and in the cache folder; a scheduled version stays.
+    pub fn forget(&self, plugin: &Plugin) -> Result<(), PluginError> {
+        if self.scheduled()?.contains(&plugin.hash) {
+            return Ok(());
+        }
+        self.compiled.lock().map_err(poisoned)?.remove(&plugin.hash);
+        self.discard(&plugin.hash, &plugin.component)
+    }
+
+    /// What this host holds compiled in memory.
+    pub fn held(&self) -> Result<Held, PluginError> {
+        let versions = self.compiled.lock().map_err(poisoned)?.len();
+        Ok(Held { versions, components: self.components.held() })
+    }
+
+    /// Deletes version `hash`'s code, and its component's unless a kept
+    /// version runs it.
+    fn discard(&self, hash: &str, component_sha256: &str) -> Result<(), PluginError> {
+        self.components.discard(&format!("{hash}-configured"));
+        if !self.compiled.lock().map_err(poisoned)?.values().any(|p| p.component == component_sha256) {
+            self.components.discard(component_sha256);
+        }
+        Ok(())
+    }
+
+    /// Keeps `plugin` (if any) and every scheduled version, and lets go of
+    /// the spare versions beyond [`SPARE_VERSIONS`] used longest ago.
+    fn keep(&self, plugin: Option<Arc<Plugin>>) -> Result<(), PluginError> {
+        let scheduled: Vec<Arc<Plugin>> =
+            self.schedules.read().map_err(poisoned)?.values().flatten().map(|(_, p)| p.clone()).collect();
+        let hashes: HashSet<String> = scheduled.iter().map(|p| p.hash.clone()).collect();
+        let mut kept = self.compiled.lock().map_err(poisoned)?;
+        let mut released = Vec::new();
+        let untracked: Vec<Arc<Plugin>> = scheduled.into_iter().filter(|p| !kept.contains(&p.hash)).collect();
+        for plugin in untracked.into_iter().chain(plugin) {
+            released.extend(kept.insert(plugin.hash.clone(), plugin, &hashes));
+        }
+        released.extend(kept.trim(&hashes));
+        for plugin in released {
+            self.components.release(&format!("{}-configured", plugin.hash));
+            if !kept.values().any(|p| p.component == plugin.component) {
+                self.components.release(&plugin.component);
+            }
+        }
+        Ok(())
+    }
+
+    /// The hashes of the versions some county's schedule uses.
+    fn scheduled(&self) -> Result<HashSet<String>, PluginError> {
+        let schedules = self.schedules.read().map_err(poisoned)?;
+        Ok(schedules.values().flatten().map(|(_, p)| p.hash.clone()).collect())
     }
 
     /// Compiles a component and makes it its county's base plugin, used on
@@ -522,7 +609,8 @@ impl PluginHost {
             Some((Date::MIN, base)) => *base = plugin,
             _ => schedule.insert(0, (Date::MIN, plugin)),
         }
-        Ok(())
+        drop(schedules);
+        self.keep(None)
     }
 
     /// Replaces every county's activations (its schedule after the base
@@ -535,7 +623,8 @@ impl PluginHost {
             schedule.extend(activations.remove(county).unwrap_or_default());
         }
         schedules.extend(activations);
-        Ok(())
+        drop(schedules);
+        self.keep(None)
     }
 
     /// A county's limits, shared by its compiled versions.
@@ -590,29 +679,6 @@ impl PluginHost {
 
 fn poisoned<T>(_: T) -> PluginError {
     PluginError::Host("plugin table poisoned".into())
-}
-
-/// Which published world a component was built for, read from the
-/// versions of the `qianyue:county` interfaces it exports.
-fn world_of(engine: &Engine, component: &Component) -> Result<&'static str, String> {
-    let ty = component.component_type();
-    let versions: Vec<String> = ty
-        .exports(engine)
-        .filter_map(|(name, _)| name.strip_prefix("qianyue:county/").map(str::to_owned))
-        .filter_map(|name| name.split_once('@').map(|(_, version)| version.to_owned()))
-        .collect();
-    let Some(version) = versions.first() else {
-        return Err(format!(
-            "it exports no `qianyue:county` interface; build it for one of the worlds {}",
-            WORLDS.join(", ")
-        ));
-    };
-    WORLDS.into_iter().find(|w| w.ends_with(&format!("@{version}"))).ok_or_else(|| {
-        format!(
-            "it is built for qianyue:county@{version}, which this kernel does not know (it loads {})",
-            WORLDS.join(", ")
-        )
-    })
 }
 
 /// The WIT flags of the population tags, in the order every published

@@ -55,6 +55,20 @@ impl Default for Limits {
     }
 }
 
+impl Limits {
+    /// `Ok` when a component of `len` bytes is within these limits, or why not.
+    pub fn admit_component(&self, len: usize) -> Result<(), String> {
+        let most = self.component_bytes;
+        if len <= most {
+            return Ok(());
+        }
+        Err(format!(
+            "the component is {len} bytes, over the county's limit of {most} bytes (the region raises it with \
+             `qianyue plugin limits --component-kib`; `qianyue plugin test --component-kib` tests against a raised one)"
+        ))
+    }
+}
+
 /// The most memory any county's limits may grant a call: each slot of the
 /// instance pool is reserved (as address space) at this size.
 pub const MEMORY_CEILING: usize = 64 << 20;

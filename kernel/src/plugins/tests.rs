@@ -55,7 +55,7 @@ fn the_bundled_pei_plugin_loads_with_its_catalogue() {
 #[test]
 fn a_configured_snapshot_is_cached_and_a_restart_answers_from_it_alone() {
     let cache = tempfile::tempdir().unwrap();
-    let first = PluginHost::cached(Limits::default(), cache.path()).unwrap();
+    let first = PluginHost::cached(Limits::default(), cache.path(), CACHE_BYTES).unwrap();
     let plugin = pei(&first);
     assert_eq!(plugin.starts_configured, Ok(()), "Pei's configured memory is snapshotted at load");
     let cached = |extension: &str| {
@@ -69,7 +69,7 @@ fn a_configured_snapshot_is_cached_and_a_restart_answers_from_it_alone() {
     assert_eq!(cached(".json"), 1, "and what it said of itself beside it");
 
     // A restart: only the snapshot is mapped, nothing runs before a call, and it answers as before.
-    let restarted = PluginHost::cached(Limits::default(), cache.path()).unwrap();
+    let restarted = PluginHost::cached(Limits::default(), cache.path(), CACHE_BYTES).unwrap();
     let again = restarted.compile("pei", bundled_pei().component, bundled_pei().config).unwrap();
     assert_eq!(again.starts_configured, Ok(()));
     assert_eq!((again.hash.as_str(), again.catalogue.len()), (plugin.hash.as_str(), plugin.catalogue.len()));
