@@ -28,8 +28,9 @@ case "${1:-}" in
     ls -l target/template.wasm
     ;;
   --quickjs)
-    # jco's QuickJS backend (componentize-qjs), without component-model async
-    # (the kernel's engine calls exports synchronously). jco hands it the
+    # jco's QuickJS backend (componentize-qjs), without component-model async,
+    # which the kernel refuses to load ("`task.cancel` requires the component
+    # model async feature"). jco hands it the
     # entry path wrongly when it is relative with a folder, so the path is
     # absolute. QuickJS's s64 is a Number: hence its own entry file.
     node_modules/.bin/jco componentize "$PWD/src/component-quickjs.js" --wit "$wit" --world-name county-plugin \

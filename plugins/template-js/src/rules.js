@@ -17,7 +17,8 @@
 // 1970-01-01, so a day always comes in the request.
 
 // 改这里 / change here: your county's GB/T 2260 code and name, and the
-// plugin's version (package.json's; a new version for every change of rules).
+// plugin's version: a new one for every change of rules, the same as
+// package.json's (test/rules.test.js checks).
 export const COUNTY_CODE = "000000";
 export const COUNTY_NAME = "模板县";
 export const VERSION = "0.1.0";

@@ -27,6 +27,11 @@ function refusal(change) {
 const elderly = { age: 70, sex: "female", tags: rules.tags("elderly") };
 const starts = { year: 2025, month: 1, day: 1 };
 
+test("the plugin's version is package.json's", () => {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
+  assert.equal(rules.VERSION, pkg.version);
+});
+
 test("a percentage rounds half up to the fen", () => {
   assert.equal(rules.percentOf(1005n, 40n), 402n);
   assert.equal(rules.percentOf(1005n, 60n), 603n);
