@@ -395,25 +395,33 @@ impl PluginHost {
             (v1_0_0::WORLD, runner, info, Ok(()))
         } else {
             let world = contract::world_of(bytes).map_err(invalid)?;
-            let component = self.components.component(&self.engine, &component_sha256, bytes).map_err(invalid)?;
-            if world == v1_0_0::WORLD {
-                let (runner, info) = self.v1_runner(&component, config, false).map_err(invalid)?;
-                match self.snapshot(bytes, config, &info, &snapshot_name) {
-                    Ok(snapshot) => {
-                        let (runner, info) = self.v1_runner(&snapshot, config, true).map_err(invalid)?;
-                        // Its instances start from the snapshot: the original's code is only on disk now.
-                        self.components.release(&component_sha256);
-                        (world, runner, info, Ok(()))
-                    }
-                    Err(why) => {
-                        tracing::info!(plugin = %hash, "configured at every call, not snapshotted: {why}");
-                        (world, runner, info, Err(why))
-                    }
+            // Snapshotted first: a snapshot's instances never run the
+            // original, so it is compiled only when there is none (seconds
+            // for a JavaScript component).
+            let snapshot = match world {
+                v1_0_0::WORLD => self.snapshot(bytes, config, source_name, &snapshot_name),
+                _ => Err(format!("{world} has no configuration")),
+            };
+            match snapshot {
+                Ok(snapshot) => {
+                    let (runner, info) = self.v1_runner(&snapshot, config, true).map_err(invalid)?;
+                    (world, runner, info, Ok(()))
                 }
-            } else {
-                let runner = v0_1_0::Runner::new(&self.linker, &component, self.loading()).map_err(invalid)?;
-                let info = runner.info().map_err(|f| invalid(f.into_error(UNIDENTIFIED).to_string()))?;
-                (world, Runner::V0_1(runner), info, Err(format!("{world} has no configuration")))
+                Err(why) => {
+                    // Loading the original says what is wrong, if anything
+                    // is (a refused configuration, a missing import).
+                    let component =
+                        self.components.component(&self.engine, &component_sha256, bytes).map_err(invalid)?;
+                    let (runner, info) = if world == v1_0_0::WORLD {
+                        self.v1_runner(&component, config, false).map_err(invalid)?
+                    } else {
+                        let runner = v0_1_0::Runner::new(&self.linker, &component, self.loading()).map_err(invalid)?;
+                        let info = runner.info().map_err(|f| invalid(f.into_error(UNIDENTIFIED).to_string()))?;
+                        (Runner::V0_1(runner), info)
+                    };
+                    tracing::info!(plugin = %hash, "configured at every call, not snapshotted: {why}");
+                    (world, runner, info, Err(why))
+                }
             }
         };
         let catalogue = match &runner {
@@ -502,14 +510,12 @@ impl PluginHost {
     }
 
     /// The component `bytes` snapshotted after `configure` accepted
-    /// `config`, compiled and cached under `name`.
-    fn snapshot(&self, bytes: &[u8], config: &str, info: &PluginInfo, name: &str) -> Result<Component, String> {
+    /// `config`, compiled and cached under `name`; `label` names it in logs.
+    fn snapshot(&self, bytes: &[u8], config: &str, label: &str, name: &str) -> Result<Component, String> {
         let limits = sandbox::current(&self.loading());
-        let label = format!("{}@{}", info.county_code, info.version);
-        let configured =
-            snapshot::configured(&self.engine, &self.linker, bytes, &limits, &label, |store, instance| {
-                v1_0_0::configure(store, instance, config)
-            })?;
+        let configured = snapshot::configured(&self.engine, &self.linker, bytes, &limits, label, |store, instance| {
+            v1_0_0::configure(store, instance, config)
+        })?;
         self.components.compile(&self.engine, name, &configured)
     }
 
