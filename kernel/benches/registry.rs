@@ -5,11 +5,13 @@
 //! settlement under 30 s.
 //!
 //! `cargo bench --bench registry` (QIANYUE_BENCH_ROWS changes the size;
-//! QIANYUE_BENCH_DATABASE_URL runs it on PostgreSQL instead).
+//! QIANYUE_BENCH_DATABASE_URL runs it on PostgreSQL instead). Each job is
+//! printed beside the bare driver writing or reading the same rows
+//! (`bare_driver`), timed first in the same run.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use qianyue::authz::{Authorizer, Policies, Principal, Role};
 use qianyue::contracts::Period;
@@ -19,6 +21,8 @@ use qianyue::plugins::{Limits, PluginHost};
 use qianyue::store::Store;
 use qianyue::tokens::TokenKeys;
 use qianyue::{Kernel, demo};
+
+mod bare_driver;
 
 // As in the `qianyue` binary.
 #[global_allocator]
@@ -33,6 +37,7 @@ async fn main() {
     let store = Store::open(&url).await.unwrap();
     let today = Clock::System.today();
     demo::load(&store, today.year()).await.unwrap();
+    let [bare_import, bare_renewal, bare_settlement] = baseline(&url, rows, today.year() - 1).await;
     let kernel = Kernel {
         store,
         plugins: Arc::new(PluginHost::new(Limits::default()).unwrap()),
@@ -76,6 +81,9 @@ async fn main() {
             report.residents_created,
             report.unchanged
         );
+        if pass == "import" {
+            beside(took, bare_import);
+        }
     }
 
     // One team large enough for the whole county, everyone signed last period.
@@ -103,6 +111,7 @@ async fn main() {
         report.renewed,
         report.not_renewed
     );
+    beside(took, bare_renewal);
 
     // The period just renewed, settled for every team of the county through
     // Pei's incentive plugin: assessment of each team included.
@@ -116,5 +125,37 @@ async fn main() {
         took.as_secs_f64(),
         f64::from(signed) / took.as_secs_f64(),
         settled.total
+    );
+    beside(took, bare_settlement);
+}
+
+/// The bare driver's baselines of the three jobs (`bare_driver`), timed on
+/// the same database before the kernel's jobs and removed again.
+async fn baseline(url: &str, rows: usize, period: i32) -> [Duration; 3] {
+    if url.starts_with("sqlite:") {
+        use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+        // The store's own settings (`Store::open`).
+        let options = url
+            .parse::<SqliteConnectOptions>()
+            .unwrap()
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5))
+            .pragma("cache_size", "-65536");
+        let pool = sqlx::SqlitePool::connect_with(options).await.unwrap();
+        bare_driver::sqlite::run(&pool, rows, period).await
+    } else {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        bare_driver::postgres::run(&pool, rows, period).await
+    }
+}
+
+/// A job's time beside its bare-driver baseline.
+fn beside(took: Duration, bare: Duration) {
+    println!(
+        "  the bare driver, the same rows: {:.1} s; the job takes {:.1}× as long",
+        bare.as_secs_f64(),
+        took.as_secs_f64() / bare.as_secs_f64()
     );
 }
