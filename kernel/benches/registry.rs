@@ -94,10 +94,19 @@ async fn main() {
         capacity_households: Some(rows as i64),
         capacity_residents: Some(2 * rows as i64),
     };
-    let team = kernel.create_team(&admin, demo::PEI, team).await.unwrap();
+    let last = Period { year: today.year() - 1 };
+    // Formed when the period it signs began, as a real team is: a team is
+    // settled only for the periods it existed in.
+    let founding = Kernel {
+        store: kernel.store.clone(),
+        plugins: kernel.plugins.clone(),
+        authz: Policies::new(Authorizer::bundled().unwrap()),
+        tokens: TokenKeys::from_secret(&[7; 32]),
+        clock: Clock::Fixed(last.start()),
+    };
+    let team = founding.create_team(&admin, demo::PEI, team).await.unwrap();
     let plugin = kernel.plugins.for_county(demo::PEI, today).unwrap();
     let line = qianyue::synthetic::basic_line();
-    let last = Period { year: today.year() - 1 };
     let seeded =
         kernel.store.seed_synthetic_contracts(&team, last, &line, (&plugin.hash, &plugin.info.version)).await.unwrap();
 
